@@ -1,0 +1,83 @@
+// A route is declared once, with JSON schemas: the server validates from it and the OpenAPI document is built from it.
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+
+export type Listener = 'pub' | 'sub' | 'man';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** A JSON schema (the subset this project writes). */
+export interface JsonSchema {
+  type?: 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'array';
+  description?: string;
+  pattern?: string;
+  enum?: readonly (string | number)[];
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  default?: unknown;
+  format?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: readonly string[];
+  items?: JsonSchema;
+  oneOf?: readonly JsonSchema[];
+  additionalProperties?: boolean | JsonSchema;
+}
+
+export interface HeaderSpec {
+  name: string;
+  description: string;
+  required?: boolean;
+  schema?: JsonSchema;
+}
+
+export interface ResponseSpec {
+  description: string;
+  headers?: Record<string, { description: string; schema: JsonSchema }>;
+  /** Content type → schema; omitted for empty bodies. */
+  content?: Record<string, { schema: JsonSchema }>;
+}
+
+/** What the declarative part of a route says; `openapi.ts` turns these into the published document. */
+export interface RouteSpec {
+  operationId: string;
+  method: HttpMethod;
+  /** Express-style path: `/v1/msgs/:topic/:ver`. */
+  path: string;
+  listeners: readonly Listener[];
+  summary: string;
+  tags: readonly string[];
+  /** Path parameter schemas, by name. */
+  params?: Record<string, JsonSchema>;
+  /** Query parameters as one object schema (unknown parameters are ignored, as the original did). */
+  query?: JsonSchema & { type: 'object'; properties: Record<string, JsonSchema> };
+  headers?: readonly HeaderSpec[];
+  requestBody?: { required: boolean; description: string; content: Record<string, { schema: JsonSchema }> };
+  responses: Record<string, ResponseSpec>;
+  /** Served as a WebSocket upgrade (GET with `Upgrade: websocket`). */
+  websocket?: boolean;
+}
+
+/** The per-request state handed to a handler. */
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  params: Record<string, string>;
+  /** Validated, coerced query parameters (only the declared ones). */
+  query: Record<string, unknown>;
+  /** Headers every response of this request carries (Server, X-Serverid on trace, Connection: close when draining). */
+  baseHeaders: OutgoingHttpHeaders;
+  /** Aborts when the client goes away or the gateway shuts down. */
+  signal: AbortSignal;
+  /** process.hrtime.bigint() at arrival. */
+  startedAt: bigint;
+}
+
+export interface Route extends RouteSpec {
+  handle(ctx: RequestContext): Promise<void> | void;
+}
+
+/** Common error response declarations. */
+export const errorResponse = (description: string): ResponseSpec => ({
+  description,
+  content: { 'application/json': { schema: { type: 'object', properties: { errmsg: { type: 'string' } }, required: ['errmsg'] } } },
+});
