@@ -1,0 +1,115 @@
+// The small Kafka client seam KafkaStore uses; one implementation per client library (kafkajs-client.ts today).
+
+/** A record to produce. The store has already chosen the partition. */
+export interface ProduceRecord {
+  partition: number;
+  key: Buffer | null;
+  value: Buffer;
+  /** Record headers; values are UTF-8 strings. */
+  headers: Record<string, string>;
+}
+
+/** Acks: -1 waits for every in-sync replica, 1 for the partition leader only. */
+export type Acks = -1 | 1;
+
+export interface ProduceOptions {
+  acks: Acks;
+  /** Broker-side ack timeout and the bound the client gives its own retries, in ms. */
+  timeoutMs: number;
+}
+
+/** The result of producing to one partition: the offset of its first record of the request. */
+export interface PartitionAck {
+  partition: number;
+  baseOffset: number;
+}
+
+/** A record as consumed. */
+export interface ConsumedRecord {
+  partition: number;
+  offset: number;
+  key: Buffer | null;
+  value: Buffer;
+  headers: Record<string, Buffer>;
+  /** Record timestamp, ms since the epoch. */
+  timestamp: number;
+}
+
+export interface TopicPartitionOffsets {
+  partition: number;
+  /** Log start offset. */
+  low: number;
+  /** High watermark: the offset of the next record. */
+  high: number;
+}
+
+export interface GroupConsumerOptions {
+  groupId: string;
+  topic: string;
+  /** Where a partition without a committed offset starts, unless `seek` says otherwise. */
+  fromBeginning: boolean;
+}
+
+/** Callbacks of a push-style group consumer. They run on the client's fetch loop and must not block. */
+export interface GroupConsumerHandlers {
+  /** Records of one partition, in offset order. */
+  onRecords(records: ConsumedRecord[]): void;
+  /** The member's whole assignment after each (re)join; empty when it got no partition. */
+  onAssigned(partitions: number[]): void;
+  /** The consumer crashed; `restarting` says whether the client rejoins by itself. */
+  onCrash(error: Error, restarting: boolean): void;
+}
+
+/** One member of a consumer group on one topic, with offsets committed only on request. */
+export interface GroupConsumer {
+  /**
+   * Connects, joins the group and starts fetching. `onAssigned` may fire before this resolves, so
+   * the caller keeps the GroupConsumer (to seek) before starting it. A failed join is retried by the
+   * client in the background (reported through `onCrash`), it does not reject here.
+   */
+  start(): Promise<void>;
+  /** Stops fetching all partitions until `resume` (records already fetched may still arrive once). */
+  pause(): void;
+  resume(): void;
+  /** Makes the next fetch of `partition` start at `offset`. Only effective for an assigned partition. */
+  seek(partition: number, offset: number): void;
+  /** Commits next offsets for the group, through the member's current generation. */
+  commit(positions: ReadonlyArray<{ partition: number; offset: number }>): Promise<void>;
+  /** Leaves the group cleanly and closes connections. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Why a client call failed, independent of the library. */
+export type KafkaFailure = 'unknown-topic' | 'topic-exists' | 'invalid' | 'too-large' | 'unavailable';
+
+/** Errors raised by a KafkaClient; the store maps `kind` onto AppError codes. */
+export class KafkaClientError extends Error {
+  readonly kind: KafkaFailure;
+  constructor(kind: KafkaFailure, message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'KafkaClientError';
+    this.kind = kind;
+  }
+}
+
+/**
+ * Everything KafkaStore asks of Kafka. Implementations never create topics implicitly and raise
+ * KafkaClientError (other errors are treated as 'unavailable').
+ */
+export interface KafkaClient {
+  /**
+   * Produces the records of one topic as one request per partition leader (one record batch per
+   * partition). Resolves one ack per partition touched.
+   */
+  produce(topic: string, records: ProduceRecord[], opts: ProduceOptions): Promise<PartitionAck[]>;
+  /** Partition counts of every topic in the cluster (one metadata request). */
+  topicPartitionCounts(): Promise<Map<string, number>>;
+  /** Creates a topic and waits for its partition leaders; false when it already existed. */
+  createTopic(topic: string, partitions: number, replicationFactor: number): Promise<boolean>;
+  topicOffsets(topic: string): Promise<TopicPartitionOffsets[]>;
+  /** The group's committed next offsets on the topic; partitions without one are absent. */
+  groupOffsets(groupId: string, topic: string): Promise<Array<{ partition: number; offset: number }>>;
+  /** A group member that does nothing until `start()`. */
+  createGroupConsumer(opts: GroupConsumerOptions, handlers: GroupConsumerHandlers): GroupConsumer;
+  close(): Promise<void>;
+}

@@ -1,0 +1,250 @@
+// Store over a Kafka cluster: acks=all publish through a circuit breaker, group readers, topic admin.
+import { AppError, ErrorCode, badRequest, notFound, storeUnavailable } from '../../../shared/errors.js';
+import { silentLogger, type Logger } from '../../../shared/log.js';
+import { partitionForKey, RoundRobinPartitioner } from '../partitioner.js';
+import type {
+  AppendOptions,
+  GroupReader,
+  OutgoingMessage,
+  PartitionInfo,
+  Position,
+  ReaderOptions,
+  Store,
+  TopicSpec,
+} from '../store.js';
+import { CircuitBreaker, type Clock } from './circuit-breaker.js';
+import type { KafkaClient, ProduceRecord } from './kafka-client.js';
+import { isBackendFailure, toAppError } from './kafka-errors.js';
+import { KafkaGroupReader, X_TAG, type KafkaReaderOptions } from './kafka-group-reader.js';
+import { KafkajsClient, type KafkajsClientOptions } from './kafkajs-client.js';
+import { TopicCache } from './topic-cache.js';
+import { withDeadline } from './with-deadline.js';
+
+export interface KafkaStoreOptions {
+  brokers: string[];
+  clientId?: string;
+  /** Bound on one append, ms (default 5,000): past it the append rejects STORE_UNAVAILABLE, never hangs. */
+  produceTimeoutMs?: number;
+  /** Bound on metadata and offset look-ups, ms (default 5,000). */
+  adminTimeoutMs?: number;
+  /** Replication factor of topics created without one (default 1; use 3 in production). */
+  defaultReplicationFactor?: number;
+  /** Publish circuit breaker of this cluster: consecutive failures to open (default 5) and open time (default 10 s). */
+  breaker?: { failureThreshold?: number; openMs?: number };
+  reader?: KafkaReaderOptions;
+  /** Tuning passed to the kafkajs client (timeouts, consumer heartbeat/session/fetch wait). */
+  client?: Omit<KafkajsClientOptions, 'brokers' | 'clientId' | 'log'>;
+  /** Another KafkaClient implementation (a different library, or a fake); brokers are then unused. */
+  kafkaClient?: KafkaClient;
+  log?: Logger;
+  now?: Clock;
+}
+
+const noHeaders: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/** Kafka's legal topic names: [a-zA-Z0-9._-], at most 249 characters, not "." or "..". */
+const TOPIC_RE = /^[A-Za-z0-9._-]{1,249}$/;
+
+/**
+ * Delivery guarantees (what `append` resolving means):
+ * - acks=all by default: every in-sync replica has the batch (with min.insync.replicas >= 2 it survives
+ *   the loss of any one broker); `acks: 'local'` waits for the leader only.
+ * - One append is one produce request per partition leader and one record batch per partition. A batch
+ *   whose messages all land on one partition is atomic: Kafka appends and replicates a record batch as
+ *   a unit. Unkeyed messages of a call all go to one partition (the keyed messages' partition when there
+ *   are any), so unkeyed batches are always atomic.
+ * - A batch whose keys span several partitions is not atomic: if one partition fails the append rejects,
+ *   but partitions that succeeded keep their records (a client retry duplicates them). Full atomicity
+ *   would need Kafka transactions, whose commit markers take offsets (offsets would not be dense) and
+ *   which kafkajs serialises per producer; not used.
+ * - A rejected append (timeout, breaker, broker error) may still have been written: at-least-once, never
+ *   lost once resolved. The producer is not idempotent (see kafkajs-client.ts), so an internal retry
+ *   after a lost response can duplicate a batch.
+ */
+export class KafkaStore implements Store {
+  readonly kind = 'kafka' as const;
+  readonly #client: KafkaClient;
+  readonly #topics: TopicCache;
+  readonly #breaker: CircuitBreaker;
+  readonly #rr = new Map<string, RoundRobinPartitioner>();
+  readonly #readers = new Set<GroupReader>();
+  readonly #produceTimeoutMs: number;
+  readonly #adminTimeoutMs: number;
+  readonly #defaultRf: number;
+  readonly #readerOpts: KafkaReaderOptions;
+  readonly #log: Logger;
+  #closing: Promise<void> | null = null;
+
+  constructor(opts: KafkaStoreOptions) {
+    this.#log = opts.log ?? silentLogger;
+    this.#produceTimeoutMs = opts.produceTimeoutMs ?? 5_000;
+    this.#adminTimeoutMs = opts.adminTimeoutMs ?? 5_000;
+    this.#defaultRf = opts.defaultReplicationFactor ?? 1;
+    if (!(this.#produceTimeoutMs > 0) || !(this.#adminTimeoutMs > 0)) throw new RangeError('kafka: timeouts must be > 0');
+    if (!Number.isInteger(this.#defaultRf) || this.#defaultRf < 1) throw new RangeError('kafka: defaultReplicationFactor must be >= 1');
+    this.#readerOpts = opts.reader ?? {};
+    this.#client =
+      opts.kafkaClient ??
+      new KafkajsClient({ ...opts.client, brokers: opts.brokers, clientId: opts.clientId ?? 'kateway', log: this.#log });
+    const now = opts.now ?? Date.now;
+    this.#topics = new TopicCache(() => this.#client.topicPartitionCounts(), { now });
+    this.#breaker = new CircuitBreaker({ ...opts.breaker, now });
+  }
+
+  /** The publish breaker's state (metrics, /status, tests). */
+  get breakerState(): 'closed' | 'open' | 'half-open' {
+    return this.#breaker.state;
+  }
+
+  async createTopic(topic: string, spec: TopicSpec): Promise<boolean> {
+    this.#assertOpen();
+    checkTopicName(topic);
+    if (!Number.isInteger(spec.partitions) || spec.partitions < 1) throw badRequest('partitions must be an integer >= 1');
+    const rf = spec.replicationFactor ?? this.#defaultRf;
+    if (!Number.isInteger(rf) || rf < 1) throw badRequest('replicationFactor must be an integer >= 1');
+    const created = await this.#bounded(this.#client.createTopic(topic, spec.partitions, rf), topic, 2 * this.#adminTimeoutMs);
+    if (created) this.#topics.set(topic, spec.partitions);
+    return created;
+  }
+
+  async hasTopic(topic: string): Promise<boolean> {
+    this.#assertOpen();
+    return (await this.#partitionCount(topic)) !== undefined;
+  }
+
+  async listTopics(): Promise<string[]> {
+    this.#assertOpen();
+    const all = await this.#bounded(this.#topics.list(), '*');
+    return all.filter((t) => !t.startsWith('__')); // Kafka's internal topics (__consumer_offsets...)
+  }
+
+  async append(topic: string, messages: OutgoingMessage[], opts: AppendOptions = {}): Promise<Position[]> {
+    this.#assertOpen();
+    if (messages.length === 0) return [];
+    const gate = this.#breaker.tryAcquire();
+    if (!gate.allowed) {
+      throw storeUnavailable('kafka: circuit open', { retryAfterSec: Math.max(1, Math.ceil(gate.retryAfterMs / 1000)) });
+    }
+    try {
+      const positions = await this.#append(topic, messages, opts);
+      this.#breaker.onSuccess();
+      return positions;
+    } catch (e) {
+      const err = toAppError(e, topic);
+      if (isBackendFailure(err)) this.#breaker.onFailure();
+      else this.#breaker.onNeutral();
+      if (err.code === ErrorCode.NOT_FOUND) this.#topics.forget(topic);
+      throw err;
+    }
+  }
+
+  async partitions(topic: string): Promise<PartitionInfo[]> {
+    this.#assertOpen();
+    await this.#requireTopic(topic);
+    const rows = await this.#bounded(this.#client.topicOffsets(topic), topic);
+    return rows.map((r) => ({ partition: r.partition, oldest: r.low, latest: r.high }));
+  }
+
+  async committed(topic: string, groupId: string): Promise<Position[]> {
+    this.#assertOpen();
+    await this.#requireTopic(topic);
+    return this.#bounded(this.#client.groupOffsets(groupId, topic), topic);
+  }
+
+  async openReader(topic: string, groupId: string, opts: ReaderOptions): Promise<GroupReader> {
+    this.#assertOpen();
+    if (groupId.length === 0) throw badRequest('empty group id');
+    await this.#requireTopic(topic);
+    // The gateway closes readers; the store also closes the ones still open when it closes.
+    const reader = await KafkaGroupReader.open(this.#client, topic, groupId, opts.reset, this.#readerOpts, this.#log, (r) =>
+      this.#readers.delete(r),
+    );
+    this.#readers.add(reader);
+    if (this.#closing) {
+      await reader.close();
+      this.#assertOpen();
+    }
+    return reader;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await Promise.allSettled([...this.#readers].map((r) => r.close()));
+      await this.#client.close();
+    })();
+    return this.#closing;
+  }
+
+  async #append(topic: string, messages: OutgoingMessage[], opts: AppendOptions): Promise<Position[]> {
+    const n = await this.#partitionCount(topic);
+    if (n === undefined) throw notFound(`unknown topic ${topic}`);
+    const parts = this.#choosePartitions(topic, messages, n);
+    const records: ProduceRecord[] = messages.map((m, i) => ({
+      partition: parts[i]!,
+      key: m.key === undefined ? null : Buffer.from(m.key, 'utf8'),
+      value: m.value,
+      headers: m.tag === undefined ? noHeaders : { [X_TAG]: m.tag },
+    }));
+    const acks = await withDeadline(
+      this.#client.produce(topic, records, { acks: opts.acks === 'local' ? 1 : -1, timeoutMs: this.#produceTimeoutMs }),
+      this.#produceTimeoutMs,
+      () => storeUnavailable(`kafka: produce to ${topic} timed out after ${this.#produceTimeoutMs} ms`),
+    );
+    const base = new Map(acks.map((a) => [a.partition, a.baseOffset]));
+    const seen = new Map<number, number>();
+    return parts.map((partition) => {
+      const b = base.get(partition);
+      if (b === undefined || b < 0) throw storeUnavailable(`kafka: no offset for ${topic}/${partition} in the produce answer`);
+      const i = seen.get(partition) ?? 0;
+      seen.set(partition, i + 1);
+      return { partition, offset: b + i };
+    });
+  }
+
+  /** Keyed: Kafka's default partitioner. Unkeyed: the call's keyed partition if any, else round-robin per call. */
+  #choosePartitions(topic: string, messages: OutgoingMessage[], n: number): number[] {
+    let shared: number | undefined;
+    const parts = messages.map((m) => {
+      if (m.key === undefined) return -1;
+      const p = partitionForKey(m.key, n);
+      shared ??= p;
+      return p;
+    });
+    if (parts.includes(-1)) {
+      if (shared === undefined) {
+        let rr = this.#rr.get(topic);
+        if (!rr) {
+          rr = new RoundRobinPartitioner(Math.floor(Math.random() * 0x7fffffff));
+          this.#rr.set(topic, rr);
+        }
+        shared = rr.next(n);
+      }
+      for (let i = 0; i < parts.length; i++) if (parts[i] === -1) parts[i] = shared;
+    }
+    return parts;
+  }
+
+  async #partitionCount(topic: string): Promise<number | undefined> {
+    return this.#bounded(this.#topics.partitions(topic), topic);
+  }
+
+  async #requireTopic(topic: string): Promise<void> {
+    if ((await this.#partitionCount(topic)) === undefined) throw notFound(`unknown topic ${topic}`);
+  }
+
+  async #bounded<T>(work: Promise<T>, topic: string, ms = this.#adminTimeoutMs): Promise<T> {
+    try {
+      return await withDeadline(work, ms, () => storeUnavailable(`kafka: no answer within ${ms} ms`));
+    } catch (e) {
+      throw toAppError(e, topic);
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closing) throw new AppError(ErrorCode.SHUTTING_DOWN, 'store closed');
+  }
+}
+
+function checkTopicName(topic: string): void {
+  if (!TOPIC_RE.test(topic) || topic === '.' || topic === '..') throw badRequest(`invalid topic name ${JSON.stringify(topic)}`);
+}
