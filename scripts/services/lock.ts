@@ -1,0 +1,53 @@
+// Cross-process mutex on a directory (mkdir is atomic); a lock whose holder died is taken over.
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isAlive } from './proc.js';
+
+/** Runs `fn` while holding the lock `dir`; waits up to `timeoutMs` (installs under the lock can take minutes). */
+export async function withLock<T>(dir: string, fn: () => Promise<T>, timeoutMs = 600_000): Promise<T> {
+  await acquire(dir, timeoutMs);
+  try {
+    return await fn();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function acquire(dir: string, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'pid'), String(process.pid));
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    if (isStale(dir)) {
+      rmSync(dir, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for lock ${dir} (held by pid ${holder(dir) ?? '?'})`);
+    await sleep(100);
+  }
+}
+
+function holder(dir: string): number | undefined {
+  try {
+    return Number(readFileSync(join(dir, 'pid'), 'utf8')) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isStale(dir: string): boolean {
+  const pid = holder(dir);
+  if (pid !== undefined) return !isAlive(pid);
+  // No pid yet: the holder may be between mkdir and writeFile; only a long-empty lock is stale.
+  try {
+    return Date.now() - statSync(dir).mtimeMs > 10_000;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,25 @@
+// Where dev/test infrastructure keeps its files: state under .data/infra, downloads under .cache (both git-ignored).
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root: the nearest folder above this file that holds package.json (works from dist/ and source). */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'tsconfig.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the repository root (package.json) above ' + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+}
+
+/** State of the shared services (pid files, configs, data, logs): `.data/infra/<service>`. */
+export function infraDir(service: string): string {
+  return join(repoRoot(), '.data', 'infra', service);
+}
+
+/** Cached downloads (Kafka jars, the Maven repository): `.cache/<name>`. */
+export function cacheDir(name: string): string {
+  return join(repoRoot(), '.cache', name);
+}
