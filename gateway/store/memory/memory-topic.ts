@@ -1,9 +1,9 @@
 // One topic of the memory store: its partitions, its unkeyed-message rotation, waiters and group commits.
-import { badRequest } from '../../../shared/errors.js';
 import { RoundRobinPartitioner } from '../partitioner.js';
 import type { Position, StoredMessage } from '../store.js';
 import { WaiterSet } from '../local/waiter-set.js';
 import type { TopicLog } from '../local/topic-log.js';
+import { checkPositions } from '../local/check-positions.js';
 import { MemoryPartition } from './memory-partition.js';
 
 export class MemoryTopic implements TopicLog {
@@ -63,14 +63,5 @@ export class MemoryTopic implements TopicLog {
       if (committed >= 0) return committed;
       return reset === 'oldest' ? part.oldest : part.latest;
     });
-  }
-}
-
-/** Rejects the whole commit before anything is written when one position is invalid. */
-export function checkPositions(positions: Position[], partitionCount: number): void {
-  for (const { partition, offset } of positions) {
-    if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount)
-      throw badRequest(`invalid partition ${partition}`);
-    if (!Number.isSafeInteger(offset) || offset < 0) throw badRequest(`invalid offset ${offset}`);
   }
 }

@@ -1,0 +1,56 @@
+// Cross-process wake-up: while fetches wait, polls `PRAGMA data_version` and wakes them when another process appended.
+import type { SqliteTopic } from './sqlite-topic.js';
+
+/**
+ * Appends of this process wake fetches directly; appends of other processes sharing the file are only
+ * visible through the database. `PRAGMA data_version` changes when another connection commits and costs
+ * about a microsecond, so polling it every few ms is cheap, and it only runs while some fetch waits.
+ */
+export class ChangePoller {
+  readonly #intervalMs: number;
+  readonly #dataVersion: () => number;
+  readonly #watched = new Set<SqliteTopic>();
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(intervalMs: number, dataVersion: () => number) {
+    this.#intervalMs = intervalMs;
+    this.#dataVersion = dataVersion;
+  }
+
+  /** Starts watching `topic` until its waiters are gone. */
+  watch(topic: SqliteTopic): void {
+    if (this.#stopped) return;
+    this.#watched.add(topic);
+    if (!this.#timer) this.#timer = setTimeout(this.#tick, this.#intervalMs);
+  }
+
+  /**
+   * Reloads `topic`'s offsets if another process committed since it last looked; true when it grew.
+   * The version is read before the offsets, so a commit landing in between is caught by the next check.
+   */
+  refresh(topic: SqliteTopic): boolean {
+    const version = this.#dataVersion();
+    if (version === topic.seenVersion) return false;
+    return topic.load(version);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#watched.clear();
+  }
+
+  readonly #tick = (): void => {
+    this.#timer = undefined;
+    for (const topic of this.#watched) {
+      if (topic.waiters.size === 0) {
+        this.#watched.delete(topic);
+        continue;
+      }
+      if (this.refresh(topic)) topic.waiters.wakeAll();
+    }
+    if (this.#watched.size > 0 && !this.#stopped) this.#timer = setTimeout(this.#tick, this.#intervalMs);
+  };
+}

@@ -1,0 +1,82 @@
+// One topic of the SQLite store as this process sees it: cached offsets, reads, waiters, unkeyed rotation.
+import { RoundRobinPartitioner } from '../partitioner.js';
+import type { PartitionInfo, StoredMessage } from '../store.js';
+import { WaiterSet } from '../local/waiter-set.js';
+import type { TopicLog } from '../local/topic-log.js';
+import type { PartitionRow, SqliteStatements } from './sqlite-statements.js';
+
+export class SqliteTopic implements TopicLog {
+  readonly id: number;
+  readonly name: string;
+  readonly partitionCount: number;
+  readonly waiters: WaiterSet;
+  readonly unkeyed: RoundRobinPartitioner;
+  /** `PRAGMA data_version` when the offsets were last loaded; another process's commit changes it. */
+  seenVersion = -1;
+  readonly #stmts: SqliteStatements;
+  readonly #refresh: (topic: SqliteTopic) => void;
+  readonly #oldest: number[];
+  readonly #latest: number[];
+
+  constructor(
+    row: { id: number; name: string; partitions: number; rotationStart: number },
+    stmts: SqliteStatements,
+    hooks: { refresh(topic: SqliteTopic): void; onFirstWaiter(topic: SqliteTopic): void },
+  ) {
+    this.id = row.id;
+    this.name = row.name;
+    this.partitionCount = row.partitions;
+    this.unkeyed = new RoundRobinPartitioner(row.rotationStart);
+    this.waiters = new WaiterSet(() => hooks.onFirstWaiter(this));
+    this.#stmts = stmts;
+    this.#refresh = hooks.refresh;
+    this.#oldest = new Array<number>(row.partitions).fill(0);
+    this.#latest = new Array<number>(row.partitions).fill(0);
+  }
+
+  oldest(p: number): number {
+    return this.#oldest[p]!;
+  }
+
+  latest(p: number): number {
+    return this.#latest[p]!;
+  }
+
+  read(p: number, from: number, max: number, out: StoredMessage[]): void {
+    for (const [offset, timestamp, key, tag, value] of this.#stmts.selectMessages.all(this.id, p, from, max))
+      out.push({ partition: p, offset, key, tag, value, timestamp });
+  }
+
+  refresh(): void {
+    this.#refresh(this);
+  }
+
+  /** Loads the partitions rows; true when some partition got new messages. */
+  load(version: number): boolean {
+    this.seenVersion = version;
+    return this.apply(this.#stmts.partitionsOf.all(this.id));
+  }
+
+  /** Takes offsets read from the database; true when some partition got new messages. */
+  apply(rows: PartitionRow[]): boolean {
+    let grew = false;
+    for (const [p, next, oldest] of rows) {
+      if (p >= this.partitionCount) continue;
+      if (next > this.#latest[p]!) {
+        this.#latest[p] = next;
+        grew = true;
+      }
+      if (oldest > this.#oldest[p]!) this.#oldest[p] = oldest;
+    }
+    return grew;
+  }
+
+  /** Records this process's own commit of partition `p` up to `next`. */
+  advance(p: number, next: number): void {
+    if (next > this.#latest[p]!) this.#latest[p] = next;
+  }
+
+  info(): PartitionInfo[] {
+    return this.#latest.map((latest, partition) => ({ partition, oldest: this.#oldest[partition]!, latest }));
+  }
+}
