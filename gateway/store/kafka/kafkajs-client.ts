@@ -127,7 +127,9 @@ export class KafkajsClient implements KafkaClient {
   async topicOffsets(topic: string): Promise<TopicPartitionOffsets[]> {
     await this.#connectAdmin();
     try {
-      const rows = await this.#admin.fetchTopicOffsets(topic);
+      // kafkajs gives up on the first NOT_LEADER here, which a topic shows for a moment after creation
+      // (the broker has not applied the new leadership yet): retry retriable errors a few times.
+      const rows = await retryRetriable(() => this.#admin.fetchTopicOffsets(topic));
       return rows
         .map((r) => ({ partition: r.partition, low: Number(r.low), high: Number(r.high) }))
         .sort((a, b) => a.partition - b.partition);
@@ -284,6 +286,19 @@ class KafkajsGroupConsumer implements GroupConsumer {
       .catch(() => undefined)
       .finally(this.#onClosed);
     return this.#closing;
+  }
+}
+
+/** Runs `fn`, retrying kafkajs errors flagged retriable up to 5 times with 100-800 ms backoff. */
+async function retryRetriable<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const retriable = (e as { retriable?: unknown }).retriable === true;
+      if (!retriable || attempt >= 4) throw e;
+      await new Promise((r) => setTimeout(r, 100 * 2 ** Math.min(attempt, 3)));
+    }
   }
 }
 
