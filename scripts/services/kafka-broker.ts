@@ -1,8 +1,9 @@
 // One KRaft Kafka process (broker+controller): properties, storage format, launch command, metadata readiness.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import kafkajs from 'kafkajs';
+import { withLock } from './lock.js';
 import type { StartOptions } from './managed-service.js';
 import type { LaunchSpec } from './proc.js';
 import { run } from './proc.js';
@@ -21,9 +22,9 @@ export interface BrokerOptions {
   extra?: Record<string, string | number | boolean>;
 }
 
-/** A Kafka cluster id: 16 random bytes, URL-safe base64 (what `kafka-storage random-uuid` prints). */
-export function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+/** A stable Kafka cluster id per broker group: 16 bytes, URL-safe base64 (the format `kafka-storage random-uuid` prints). */
+function groupClusterId(group: string): string {
+  return createHash('sha256').update(`kateway-test-${group}`).digest().subarray(0, 16).toString('base64url');
 }
 
 /** Settings chosen for fast tests on one small machine; a cluster overrides the replication ones. */
@@ -69,10 +70,11 @@ log4j.logger.org.apache.kafka.controller=INFO
 `;
 
 /**
- * Writes `server.properties` and `log4j.properties` into `dir` and formats `dir/data` for `clusterId` unless it is
- * formatted already. `fresh` wipes data and logs first.
+ * Writes `server.properties` and `log4j.properties` into `dir` and, unless `dir/data` is formatted already, fills it
+ * from a formatted template. `fresh` wipes data and logs first. `group` names a set of brokers that share one
+ * cluster id ('single' for one-broker clusters, 'cluster' for the 3-broker one).
  */
-export async function prepareBroker(dir: string, o: BrokerOptions, clusterId: string, libs: string, fresh: boolean): Promise<void> {
+export async function prepareBroker(dir: string, o: BrokerOptions, group: string, libs: string, fresh: boolean): Promise<void> {
   if (fresh) {
     rmSync(join(dir, 'data'), { recursive: true, force: true });
     rmSync(join(dir, 'logs'), { recursive: true, force: true });
@@ -82,12 +84,38 @@ export async function prepareBroker(dir: string, o: BrokerOptions, clusterId: st
   writeFileSync(join(dir, 'server.properties'), props.join('\n') + '\n');
   writeFileSync(join(dir, 'log4j.properties'), LOG4J(join(dir, 'logs')));
   if (isFormatted(dir)) return;
-  await run('java', [
-    '-Xmx256m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC',
-    `-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`,
-    '-cp', `${libs}/*`,
-    'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(dir, 'server.properties'),
-  ], { cwd: dir });
+  const template = await formattedTemplate(group, o, libs);
+  cpSync(template, join(dir, 'data'), { recursive: true });
+}
+
+/**
+ * A log dir formatted once for (group, node id) and copied for every later start: the storage tool is a JVM start
+ * of its own (~2 s), and its output (meta.properties, bootstrap checkpoint) holds no ports or paths.
+ */
+async function formattedTemplate(group: string, o: BrokerOptions, libs: string): Promise<string> {
+  const base = join(dirname(libs), 'formatted');
+  const dir = join(base, `${group}-node-${o.nodeId}`);
+  if (existsSync(join(dir, 'meta.properties'))) return dir;
+  mkdirSync(base, { recursive: true });
+  return withLock(`${dir}.lock`, async () => {
+    if (existsSync(join(dir, 'meta.properties'))) return dir;
+    const work = `${dir}.partial`;
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work, { recursive: true });
+    const props = Object.entries({ ...properties(work, o), 'log.dirs': join(work, 'data') }).map(([k, v]) => `${k}=${v}`);
+    writeFileSync(join(work, 'server.properties'), props.join('\n') + '\n');
+    writeFileSync(join(work, 'log4j.properties'), LOG4J(work));
+    await run('java', [
+      '-Xmx256m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC',
+      `-Dlog4j.configuration=file:${join(work, 'log4j.properties')}`,
+      '-cp', `${libs}/*`,
+      'kafka.tools.StorageTool', 'format', '-t', groupClusterId(group), '-c', join(work, 'server.properties'),
+    ], { cwd: work });
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(join(work, 'data'), dir);
+    rmSync(work, { recursive: true, force: true });
+    return dir;
+  });
 }
 
 /** True if `dir/data` holds a formatted KRaft log dir. */

@@ -1,6 +1,6 @@
 // A 3-broker KRaft cluster (each process broker+controller) on 127.0.0.1:19092-19094, for replication tests.
 import { join } from 'node:path';
-import { isFormatted, brokerLaunchSpec, brokerLogFiles, kafkaMetadataReady, newClusterId, prepareBroker } from './kafka-broker.js';
+import { isFormatted, brokerLaunchSpec, brokerLogFiles, kafkaMetadataReady, prepareBroker } from './kafka-broker.js';
 import { ensureKafkaLibs, kafkaLibsDir } from './kafka-dist.js';
 import type { ManagedService, StartOptions } from './managed-service.js';
 
@@ -30,15 +30,14 @@ const REPLICATION = {
 
 async function prepare(dir: string, opts: StartOptions): Promise<void> {
   const libs = await ensureKafkaLibs();
-  // Brokers must share one cluster id: reformat all unless all are formatted already.
+  // Brokers must share one cluster id and metadata log: restart from empty unless all three have data.
   const fresh = opts.fresh || !indexes.every((i) => isFormatted(join(dir, clusterMember(i))));
-  const clusterId = newClusterId();
   await Promise.all(
     indexes.map((i) =>
       prepareBroker(
         join(dir, clusterMember(i)),
         { nodeId: i + 1, port: clusterBrokerPort(i), controllerPort: controllerPort(i), voters, extra: REPLICATION },
-        clusterId,
+        'cluster',
         libs,
         fresh,
       ),

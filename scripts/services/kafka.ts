@@ -1,5 +1,5 @@
 // The shared single-broker Kafka (KRaft, combined broker+controller) on 127.0.0.1:9092, controller on 9093.
-import { brokerLaunchSpec, brokerLogFiles, kafkaMetadataReady, newClusterId, prepareBroker } from './kafka-broker.js';
+import { brokerLaunchSpec, brokerLogFiles, kafkaMetadataReady, prepareBroker } from './kafka-broker.js';
 import { ensureKafkaLibs, kafkaLibsDir } from './kafka-dist.js';
 import type { ManagedService, StartOptions } from './managed-service.js';
 
@@ -18,7 +18,7 @@ export const kafkaService: ManagedService = {
   },
   prepare: async (dir: string, opts: StartOptions) => {
     const broker = { nodeId: 1, port: KAFKA_PORT, controllerPort: KAFKA_CONTROLLER_PORT, voters: `1@127.0.0.1:${KAFKA_CONTROLLER_PORT}` };
-    await prepareBroker(dir, broker, newClusterId(), await ensureKafkaLibs(), opts.fresh);
+    await prepareBroker(dir, broker, 'single', await ensureKafkaLibs(), opts.fresh);
   },
   launchSpec: (dir: string, _member: string, opts: StartOptions) => brokerLaunchSpec(dir, kafkaLibsDir(), opts.jit),
   probe: () => kafkaMetadataReady([`127.0.0.1:${KAFKA_PORT}`], 1),
