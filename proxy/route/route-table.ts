@@ -1,0 +1,80 @@
+// Which gateway listener serves a request: the route table as data (gateway routes, reference §1.2), first match wins.
+import type { Service } from '../upstream/host.js';
+
+/** The routing decision for one request. */
+export interface RouteMatch {
+  service: Service;
+  /** Hash the subscriber key (Appid + group) to pick the gateway. */
+  sticky: boolean;
+  /** Path segment holding the consumer group (offset commits), when the group is not in the query. */
+  pathGroup?: string;
+  /** Topic scope for per-topic rate limits: the path's topic segments joined by '/'. */
+  topic?: string;
+}
+
+interface RouteRule {
+  methods: readonly string[];
+  /** Path segments; ':name' matches any non-empty segment. */
+  pattern: readonly string[];
+  service: Service;
+  /** Segment range [from, to) naming the topic. */
+  topic?: readonly [number, number];
+  /** Segment index of the group. */
+  group?: number;
+}
+
+const rule = (methods: string, path: string, service: Service, extra: Partial<RouteRule> = {}): RouteRule => ({
+  methods: methods.split('|'),
+  pattern: path.split('/').slice(1),
+  service,
+  ...extra,
+});
+
+/**
+ * Publish and subscribe routes of the gateway (and of the original kateway, §1.2). Anything else goes to the man
+ * listener: /v1/status..., /v1/partitions..., /v1/topics..., /v1/openapi.json, /metrics, /alive of the gateway.
+ */
+export const ROUTES: readonly RouteRule[] = [
+  rule('POST', '/v1/msgs/:topic/:ver', 'pub', { topic: [2, 4] }),
+  rule('GET', '/v1/ws/msgs/:topic/:ver', 'pub', { topic: [3, 5] }),
+  rule('POST', '/topics/:topic/:ver', 'pub', { topic: [1, 3] }),
+  rule('POST', '/v1/raw/msgs/:cluster/:topic', 'pub', { topic: [3, 5] }),
+  rule('POST|DELETE', '/v1/jobs/:topic/:ver', 'pub', { topic: [2, 4] }),
+  rule('GET|PUT', '/v1/msgs/:appid/:topic/:ver', 'sub', { topic: [2, 5] }),
+  rule('GET', '/v1/ws/msgs/:appid/:topic/:ver', 'sub', { topic: [3, 6] }),
+  rule('PUT', '/v1/offsets/:appid/:topic/:ver/:group', 'sub', { topic: [2, 5], group: 5 }),
+  rule('GET', '/topics/:appid/:topic/:ver', 'sub', { topic: [1, 4] }),
+  rule('GET', '/v1/raw/msgs/:cluster/:topic', 'sub', { topic: [3, 5] }),
+  rule('PUT', '/v1/raw/offsets/:cluster/:topic/:group', 'sub', { topic: [3, 5], group: 5 }),
+];
+
+const MAN: RouteMatch = Object.freeze({ service: 'man', sticky: false });
+
+/** Routes a request by method and path (`url` may carry a query string). */
+export function matchRoute(method: string, url: string, routes: readonly RouteRule[] = ROUTES): RouteMatch {
+  const q = url.indexOf('?');
+  const segs = (q < 0 ? url : url.slice(0, q)).split('/');
+  segs.shift(); // the empty string before the leading '/'
+  for (const r of routes) {
+    if (r.pattern.length !== segs.length || !r.methods.includes(method) || !matches(r.pattern, segs)) continue;
+    const m: RouteMatch = { service: r.service, sticky: r.service === 'sub' };
+    if (r.topic) m.topic = segs.slice(r.topic[0], r.topic[1]).join('/');
+    if (r.group !== undefined) m.pathGroup = segs[r.group];
+    return m;
+  }
+  return MAN;
+}
+
+/** Routing for a listener bound to one service: no table, the listener decides (sub stays sticky). */
+export function fixedRoute(service: Service): RouteMatch {
+  return Object.freeze({ service, sticky: service === 'sub' });
+}
+
+function matches(pattern: readonly string[], segs: readonly string[]): boolean {
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i]!;
+    const s = segs[i]!;
+    if (p.charCodeAt(0) === 58 /* ':' */ ? s.length === 0 : p !== s) return false;
+  }
+  return true;
+}
