@@ -11,15 +11,10 @@ import { partitionForKey } from '../../gateway/store/partitioner.js';
 import { readExactly } from '../../gateway/store/store.case.test.js';
 import { KafkaStore } from '../../gateway/store/kafka/kafka-store.js';
 import type { OutgoingMessage } from '../../gateway/store/store.js';
+import { hostList, requireKafka } from '../helpers/services.js';
 
 const run = promisify(execFile);
 
-// TODO(kafka-store): use test/helpers/services.ts requireKafka() once it lands.
-function requireKafka(): string {
-  const v = process.env.KATEWAY_TEST_KAFKA;
-  if (!v) throw new Error('KATEWAY_TEST_KAFKA is not set: start Kafka (npm run infra:up) and export KATEWAY_TEST_KAFKA=127.0.0.1:9092');
-  return v;
-}
 
 interface KcatRecord {
   partition: number;
@@ -60,9 +55,10 @@ describe('Kafka interop > kcat', { timeout: 120_000 }, () => {
   let store: KafkaStore;
   let dir: string;
   before(async () => {
-    broker = requireKafka().split(',')[0]!;
+    const brokers = hostList(await requireKafka());
+    broker = brokers[0]!;
     await run('kcat', ['-V']).catch(() => assert.fail('kcat is not installed (apt-get install kcat)'));
-    store = new KafkaStore({ brokers: requireKafka().split(','), clientId: 'kateway-kcat-test' });
+    store = new KafkaStore({ brokers, clientId: 'kateway-kcat-test' });
     dir = mkdtempSync(join(tmpdir(), 'kateway-kcat-'));
   });
   after(async () => {

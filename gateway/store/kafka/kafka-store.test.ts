@@ -3,24 +3,18 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { AppError, ErrorCode } from '../../../shared/errors.js';
+import { hostList, requireKafka } from '../../../test/helpers/services.js';
 import { readExactly, runStoreConformance } from '../store.case.test.js';
 import type { GroupReader, StoredMessage } from '../store.js';
 import { KafkaStore, type KafkaStoreOptions } from './kafka-store.js';
 
-// TODO(kafka-store): use test/helpers/services.ts requireKafka() once it lands.
-const requireKafka = (): string => {
-  const v = process.env.KATEWAY_TEST_KAFKA;
-  if (!v) throw new Error('KATEWAY_TEST_KAFKA is not set: start Kafka (npm run infra:up) and export KATEWAY_TEST_KAFKA=127.0.0.1:9092');
-  return v;
-};
-const brokers = (): string[] => requireKafka().split(',');
-const newStore = (extra: Partial<KafkaStoreOptions> = {}): KafkaStore =>
-  new KafkaStore({ brokers: brokers(), clientId: 'kateway-test', ...extra });
+const newStore = async (extra: Partial<KafkaStoreOptions> = {}): Promise<KafkaStore> =>
+  new KafkaStore({ brokers: hostList(await requireKafka()), clientId: 'kateway-test', ...extra });
 
 runStoreConformance(
   'kafka',
   async () => {
-    const store = newStore();
+    const store = await newStore();
     return { store, cleanup: () => store.close() };
   },
   { promptMs: 1500, deadlineMs: 20_000 },
@@ -32,8 +26,8 @@ const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 describe('KafkaStore > Kafka behaviour', { timeout: 300_000 }, () => {
   let store: KafkaStore;
-  before(() => {
-    store = newStore({ reader: { maxBufferedMessages: 20 } });
+  before(async () => {
+    store = await newStore({ reader: { maxBufferedMessages: 20 } });
   });
   after(() => store.close());
 
