@@ -1,5 +1,6 @@
 // A route is declared once, with JSON schemas: the server validates from it and the OpenAPI document is built from it.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 export type Listener = 'pub' | 'sub' | 'man';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -72,8 +73,20 @@ export interface RequestContext {
   startedAt: bigint;
 }
 
+/** The state of a WebSocket upgrade request, before the handshake. */
+export interface UpgradeContext {
+  req: IncomingMessage;
+  socket: Duplex;
+  head: Buffer;
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+}
+
 export interface Route extends RouteSpec {
+  /** Plain HTTP requests (a WebSocket-only route answers them 426 without calling this). */
   handle(ctx: RequestContext): Promise<void> | void;
+  /** WebSocket upgrades; errors thrown before the handshake are answered as HTTP JSON errors. */
+  handleUpgrade?(ctx: UpgradeContext): Promise<void>;
 }
 
 /** Common error response declarations. */

@@ -1,0 +1,31 @@
+// The `kateway` command: `gateway` runs one gateway, `start` runs the embedded default for a quick start.
+import { runGatewayProcess } from '../gateway/main.js';
+import { runEmbedded } from './embedded.js';
+
+const usage = `usage:
+  kateway start                 embedded default: gateway on SQLite with a demo app (no ZooKeeper/Kafka needed)
+  kateway gateway [flags]       one gateway (see README "Configuration")
+`;
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'gateway':
+      return runGatewayProcess(rest);
+    case 'start':
+      return runEmbedded(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+      process.stdout.write(usage);
+      return;
+    default:
+      process.stderr.write(`unknown command ${cmd}\n${usage}`);
+      process.exit(2);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`kateway: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,54 @@
+// Parses a batch publish body: a JSON array or NDJSON lines of strings or {value, key?, tag?} objects.
+import { AppError, ErrorCode, badRequest } from '../../shared/errors.js';
+import type { OutgoingMessage } from '../store/store.js';
+
+export interface BatchLimits {
+  maxBatchMessages: number;
+}
+
+/** The messages of a batch body; 400 on malformed input, 413 when there are too many. */
+export function parseBatchBody(body: Buffer, contentType: string, defaultKey: string | undefined, limits: BatchLimits): OutgoingMessage[] {
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  let items: unknown[];
+  if (type === 'application/json') {
+    const parsed = parseJson(body.toString('utf8'), 'body');
+    if (!Array.isArray(parsed)) throw badRequest('batch body must be a JSON array');
+    items = parsed;
+  } else if (type === 'application/x-ndjson') {
+    items = body
+      .toString('utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '')
+      .map((l, i) => parseJson(l, `line ${i + 1}`));
+  } else {
+    throw badRequest('batch publish needs Content-Type application/json or application/x-ndjson');
+  }
+  if (items.length === 0) throw badRequest('empty batch');
+  if (items.length > limits.maxBatchMessages) {
+    throw new AppError(ErrorCode.TOO_LARGE, `too many messages in batch: limit is ${limits.maxBatchMessages}`);
+  }
+  return items.map((item, i) => toMessage(item, i, defaultKey));
+}
+
+function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw badRequest(`invalid JSON in ${where}`);
+  }
+}
+
+function toMessage(item: unknown, i: number, defaultKey: string | undefined): OutgoingMessage {
+  if (typeof item === 'string') return { value: Buffer.from(item), key: defaultKey };
+  if (item && typeof item === 'object' && !Array.isArray(item)) {
+    const o = item as Record<string, unknown>;
+    if (typeof o['value'] !== 'string') throw badRequest(`message ${i}: "value" must be a string`);
+    for (const f of ['key', 'tag'] as const) {
+      if (o[f] !== undefined && o[f] !== null && typeof o[f] !== 'string') throw badRequest(`message ${i}: "${f}" must be a string`);
+    }
+    const value = o['encoding'] === 'base64' ? Buffer.from(o['value'], 'base64') : Buffer.from(o['value']);
+    return { value, key: (o['key'] as string | undefined) ?? defaultKey, tag: (o['tag'] as string | undefined) ?? undefined };
+  }
+  throw badRequest(`message ${i}: must be a string or an object with "value"`);
+}

@@ -1,0 +1,52 @@
+// Appends an app's messages to its topic: name mapping, demo-mode topic creation, metrics.
+import { AppError, ErrorCode, badRequest, isAppError } from '../../shared/errors.js';
+import type { AppRecord } from '../auth/tenant-source.js';
+import type { GatewayContext } from '../gateway-context.js';
+import { storeTopic } from '../http/names.js';
+import type { AppendOptions, OutgoingMessage, Position } from '../store/store.js';
+
+export class Publisher {
+  constructor(readonly ctx: GatewayContext) {}
+
+  /** Checks a message's key and tag against the limits (400 when too big). */
+  checkMeta(key: string | undefined, tag: string | undefined): void {
+    const { maxKeyBytes, maxTagBytes } = this.ctx.config.limits;
+    if (key !== undefined && Buffer.byteLength(key) > maxKeyBytes) throw badRequest(`too big key: limit is ${maxKeyBytes} bytes`);
+    if (tag !== undefined && Buffer.byteLength(tag) > maxTagBytes) throw badRequest(`too big tag: limit is ${maxTagBytes} bytes`);
+  }
+
+  /** Checks one message body against the size limits (400 too small, 413 too big). */
+  checkValue(value: Buffer): void {
+    const { minPubBytes, maxPubBytes } = this.ctx.config.limits;
+    if (value.length < minPubBytes) throw badRequest(`too small message: at least ${minPubBytes} bytes`);
+    if (value.length > maxPubBytes) throw new AppError(ErrorCode.TOO_LARGE, `too big message: limit is ${maxPubBytes} bytes`);
+  }
+
+  /** Appends all messages or none; 404 for an unknown topic unless the app may create topics by publishing. */
+  async publish(app: AppRecord, topic: string, ver: string, messages: OutgoingMessage[], opts: AppendOptions): Promise<Position[]> {
+    const name = storeTopic(app.id, topic, ver);
+    const started = process.hrtime.bigint();
+    let positions: Position[];
+    try {
+      positions = await this.ctx.store.append(name, messages, opts);
+    } catch (err) {
+      if (!(isAppError(err) && err.code === ErrorCode.NOT_FOUND && app.autoCreateTopics)) throw notFoundTopic(err, name);
+      await this.ctx.store.createTopic(name, { partitions: this.ctx.config.defaultPartitions });
+      positions = await this.ctx.store.append(name, messages, opts);
+    }
+    const series = this.ctx.metrics.pub(app.id, name);
+    let bytes = 0;
+    for (const m of messages) {
+      bytes += m.value.length;
+      series.size.observe(m.value.length);
+    }
+    series.messages.inc(messages.length);
+    series.bytes.inc(bytes);
+    series.latency.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    return positions;
+  }
+}
+
+function notFoundTopic(err: unknown, name: string): unknown {
+  return isAppError(err) && err.code === ErrorCode.NOT_FOUND ? new AppError(ErrorCode.NOT_FOUND, `topic not found: ${name}`) : err;
+}

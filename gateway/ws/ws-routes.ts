@@ -1,0 +1,140 @@
+// WebSocket subscribe (messages as frames, acks over the socket) and WebSocket publish (one message per frame).
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { GatewayContext } from '../gateway-context.js';
+import { header } from '../http/headers.js';
+import { appidSchema, topicSchema, verSchema } from '../http/names.js';
+import { errorResponse, type Route } from '../http/route.js';
+import { openSubscription, subHeaders, subQuery } from '../http/routes/sub-routes.js';
+import { Publisher } from '../pub/publisher.js';
+import { DeliveryTracker } from '../sub/delivery-writer.js';
+import type { GroupSession } from '../sub/group-session.js';
+import { encodeBinaryRecord, messageToJson } from '../sub/record-codec.js';
+import { keepAlive } from './heartbeat.js';
+import { toAppError } from '../http/respond.js';
+
+export function wsRoutes(gw: GatewayContext): { routes: Route[]; close(): Promise<void> } {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: gw.config.limits.maxPubBytes });
+  const publisher = new Publisher(gw);
+  const upgraded = { '101': { description: 'Switched to WebSocket' }, '401': errorResponse('Authentication failed'), '403': errorResponse('Not allowed') };
+
+  const subscribe: Route = {
+    operationId: 'subscribeWebSocket',
+    method: 'GET',
+    path: '/v1/ws/msgs/:appid/:topic/:ver',
+    listeners: ['sub'],
+    websocket: true,
+    summary:
+      'WebSocket subscribe: each message is a text frame {partition,offset,key,tag,timestamp,value} (binary records with format=binary); with ack=1 send {"partition":p,"offset":o} frames to acknowledge',
+    tags: ['sub'],
+    params: { appid: appidSchema, topic: topicSchema, ver: verSchema },
+    query: {
+      ...subQuery(gw.config.limits.maxSubBatch),
+      properties: { ...subQuery(gw.config.limits.maxSubBatch).properties, format: { type: 'string', enum: ['json', 'binary'], default: 'json' } },
+    },
+    headers: subHeaders,
+    responses: { ...upgraded, '404': errorResponse('Unknown topic') },
+    handle() {},
+    async handleUpgrade(u) {
+      const { session, subAppid } = await openSubscription(gw, u);
+      wss.handleUpgrade(u.req, u.socket, u.head, (ws) => {
+        void streamToSocket(gw, ws, session, subAppid, u.query);
+      });
+    },
+  };
+
+  const publish: Route = {
+    operationId: 'publishWebSocket',
+    method: 'GET',
+    path: '/v1/ws/msgs/:topic/:ver',
+    listeners: ['pub'],
+    websocket: true,
+    summary: 'WebSocket publish: every frame is one message; each is answered in order with {"ok":1,"partition","offset"} or {"errmsg"}',
+    tags: ['pub'],
+    params: { topic: topicSchema, ver: verSchema },
+    query: {
+      type: 'object',
+      properties: {
+        key: { type: 'string', maxLength: 1024 },
+        appid: { type: 'string', description: 'For browsers, which cannot set headers: app id' },
+        pubkey: { type: 'string', description: 'For browsers, which cannot set headers: app secret' },
+      },
+    },
+    headers: [
+      { name: 'Appid', description: 'Publishing application id', required: false },
+      { name: 'Pubkey', description: 'Publishing application secret', required: false },
+    ],
+    responses: upgraded,
+    handle() {},
+    async handleUpgrade(u) {
+      const app = gw.auth.authenticate(header(u.req, 'appid') ?? (u.query['appid'] as string | undefined), header(u.req, 'pubkey') ?? (u.query['pubkey'] as string | undefined));
+      const { topic, ver } = u.params as { topic: string; ver: string };
+      gw.auth.authorizePublish(app, topic);
+      const key = u.query['key'] as string | undefined;
+      publisher.checkMeta(key, undefined);
+      wss.handleUpgrade(u.req, u.socket, u.head, (ws) => {
+        keepAlive(ws, gw.config.sub.wsPingMs);
+        let chain = Promise.resolve();
+        ws.on('message', (data: RawData) => {
+          const value = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+          chain = chain.then(async () => {
+            try {
+              publisher.checkValue(value);
+              const [pos] = await publisher.publish(app, topic, ver, [{ value, key }], { acks: 'all' });
+              ws.send(JSON.stringify({ ok: 1, partition: pos!.partition, offset: pos!.offset }));
+            } catch (err) {
+              ws.send(JSON.stringify({ errmsg: toAppError(err, gw.log).message }));
+            }
+          });
+        });
+      });
+    },
+  };
+
+  return {
+    routes: [subscribe, publish],
+    async close() {
+      for (const ws of wss.clients) ws.close(1001, 'server shutting down');
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+async function streamToSocket(gw: GatewayContext, ws: WebSocket, session: GroupSession, subAppid: string, query: Record<string, unknown>): Promise<void> {
+  const ackMode = query['ack'] === 1;
+  const binary = query['format'] === 'binary';
+  const batch = query['batch'] as number;
+  const closed = new AbortController();
+  keepAlive(ws, gw.config.sub.wsPingMs);
+  ws.on('close', () => closed.abort());
+  ws.on('message', (data: RawData, isBinary: boolean) => {
+    try {
+      if (isBinary) throw new Error('acks are text frames');
+      const ack = JSON.parse(String(data)) as { partition?: unknown; offset?: unknown };
+      if (!Number.isInteger(ack.partition) || !Number.isInteger(ack.offset)) throw new Error('bad ack');
+      session.ack(ack.partition as number, ack.offset as number);
+    } catch {
+      ws.send(JSON.stringify({ errmsg: 'ack frames are JSON {"partition":p,"offset":o}' }));
+    }
+  });
+  while (!closed.signal.aborted) {
+    let delivery;
+    try {
+      delivery = await session.pull(batch, gw.config.sub.longPollMs, closed.signal);
+    } catch (err) {
+      ws.close(1011, toAppError(err, gw.log).message.slice(0, 120));
+      return;
+    }
+    if (!delivery) continue;
+    const tracker = new DeliveryTracker(gw, session, ackMode, subAppid);
+    tracker.add(delivery);
+    const sends = delivery.messages.map(
+      (m) =>
+        new Promise<boolean>((resolve) =>
+          ws.send(binary ? encodeBinaryRecord(m) : JSON.stringify(messageToJson(m)), { binary }, (err) => resolve(!err)),
+        ),
+    );
+    // Waiting for the socket to take the frames is the backpressure: a slow client gets no more than it reads.
+    const written = (await Promise.all(sends)).every(Boolean);
+    tracker.settle(written);
+  }
+}
