@@ -1,7 +1,7 @@
 // Consistent hashing with bounded loads (Mirrokni, Thorup, Zadimoghaddam 2016): a wrapper over any hash policy.
 import type { Host } from '../upstream/host.js';
 import type { HostSet } from '../upstream/host-set.js';
-import { usable, type HashPolicy, type PickContext } from './policy.js';
+import { isRingPolicy, usable, type HashPolicy, type PickContext } from './policy.js';
 
 /**
  * Walks the inner policy's preference order and takes the first usable host whose load is under its capacity
@@ -41,5 +41,10 @@ export class BoundedLoadPolicy implements HashPolicy {
 
   rank(set: HostSet, key: string): Iterable<Host> {
     return this.#inner.rank(set, key);
+  }
+
+  /** The inner ring's shares (the bound moves individual requests, not ownership). */
+  shares(set: HostSet): Map<Host, number> {
+    return isRingPolicy(this.#inner) ? this.#inner.shares(set) : new Map();
   }
 }

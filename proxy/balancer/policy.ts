@@ -32,3 +32,11 @@ export interface HashPolicy extends BalancerPolicy {
 export function usable(h: Host, exclude: readonly Host[] | undefined): boolean {
   return h.available && (exclude === undefined || exclude.length === 0 || !exclude.includes(h));
 }
+
+/** A policy that can say how much of the key space each member owns (status page: ring owners). */
+export interface RingPolicy {
+  shares(set: HostSet): Map<Host, number>;
+}
+
+export const isRingPolicy = (p: BalancerPolicy): p is BalancerPolicy & RingPolicy =>
+  typeof (p as Partial<RingPolicy>).shares === 'function';

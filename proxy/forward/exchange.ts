@@ -1,0 +1,160 @@
+// One client request on its way through a gateway: the undici dispatch handler, retries of never-sent attempts.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { FrontStats } from '../admin/front-stats.js';
+import type { Outcome } from '../health/outlier-detector.js';
+import type { Host } from '../upstream/host.js';
+import type { Forwarder } from './forwarder.js';
+import { downstreamHeaders } from './headers.js';
+import { classifyFailure, failureError } from './map-error.js';
+import { sendError } from './respond.js';
+
+/** What an exchange needs from the pipeline around it. */
+export interface ExchangeEnv {
+  readonly forwarder: Forwarder;
+  readonly front: FrontStats;
+  /** Another host for a request none of whose attempts was sent; `x.tried` lists the hosts to avoid. */
+  repick(x: Exchange): Host | undefined;
+  /** The report stage: every attempt's outcome goes to the outlier detector. */
+  report(h: Host, outcome: Outcome): void;
+  /** Total attempts allowed for a never-sent request (1 + retries). */
+  readonly maxAttempts: number;
+  /** True while draining: responses then carry `Connection: close`. */
+  readonly draining: boolean;
+}
+
+/**
+ * Implements undici's raw handler interface (onConnect/onHeaders/onData/onComplete/onError): raw header buffers and
+ * body chunks go straight to the client response with no intermediate stream, the cheapest path measured.
+ * `onConnect` is undici's signal that the request was handed to a socket; before it, nothing reached the gateway,
+ * so only then may the request go to another gateway (a publish must never be sent twice).
+ */
+export class Exchange implements Dispatcher.DispatchHandler {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** Affinity key for hashing policies. */
+  readonly key: string | undefined;
+  /** Hosts already attempted (retries avoid them). */
+  readonly tried: Host[] = [];
+  host: Host | undefined;
+  readonly #env: ExchangeEnv;
+  readonly #opts: Dispatcher.DispatchOptions;
+  #bodyBytes: number;
+  #sent = false;
+  #abort: ((err?: Error) => void) | undefined;
+  #clientGone = false;
+  #status = 0;
+  #resume: (() => void) | undefined;
+  #onDrain: (() => void) | undefined;
+
+  constructor(
+    env: ExchangeEnv,
+    req: IncomingMessage,
+    res: ServerResponse,
+    key: string | undefined,
+    headers: string[],
+    body: Buffer | IncomingMessage | null,
+    timeoutMs: number,
+  ) {
+    this.#env = env;
+    this.req = req;
+    this.res = res;
+    this.key = key;
+    this.#bodyBytes = Buffer.isBuffer(body) ? body.length : 0;
+    this.#opts = { method: req.method ?? 'GET', path: req.url ?? '/', headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      this.#clientGone = true;
+      this.#abort?.(new Error('client went away'));
+    });
+  }
+
+  /** Starts (or restarts) the exchange on `host`, which the caller picked as available. */
+  send(host: Host): void {
+    this.host = host;
+    this.#sent = false;
+    this.#abort = undefined;
+    host.inflight++;
+    host.stats.requests++;
+    host.stats.bytesIn += this.#bodyBytes;
+    this.#env.forwarder.dispatch(host, this.#opts, this);
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.#sent = true;
+    this.#abort = abort;
+    if (this.#clientGone) abort(new Error('client went away'));
+  }
+
+  onBodySent(chunk: Buffer | string | number): void {
+    // Streamed bodies only (buffered ones were counted at send): the bytes that actually left. undici 7 passes the
+    // chunk itself although its typings declare a size.
+    if (this.#bodyBytes === 0) this.host!.stats.bytesIn += typeof chunk === 'number' ? chunk : chunk.length;
+  }
+
+  onHeaders(status: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
+    if (status < 200) return true; // 1xx informational: the final response follows
+    this.#status = status;
+    this.#resume = resume;
+    this.host!.stats.responses[(status / 100) | 0]!++;
+    if (this.#env.draining) this.res.shouldKeepAlive = false; // Node then sends Connection: close and closes after
+    this.res.writeHead(status, statusText, downstreamHeaders(raw));
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.host!.stats.bytesOut += chunk.length;
+    if (this.res.write(chunk)) return true;
+    // Client slower than the gateway: undici stops reading until the client drains (chunked sub batches).
+    this.#onDrain ??= () => this.#resume?.();
+    this.res.once('drain', this.#onDrain);
+    return false;
+  }
+
+  onComplete(): void {
+    const h = this.host!;
+    h.inflight--;
+    this.res.end();
+    this.#env.report(h, this.#status >= 500 ? '5xx' : 'ok');
+  }
+
+  onError(err: Error): void {
+    const h = this.host!;
+    h.inflight--;
+    const env = this.#env;
+    const kind = classifyFailure(err, this.#sent, this.#clientGone);
+    switch (kind) {
+      case 'client-abort':
+        h.stats.clientAborts++;
+        env.front.clientAborts++;
+        if (!this.res.destroyed) this.res.destroy();
+        return;
+      case 'unsent': {
+        h.stats.connectErrors++;
+        env.report(h, 'local-failure');
+        this.tried.push(h);
+        const next = this.tried.length < env.maxAttempts ? env.repick(this) : undefined;
+        if (next) {
+          h.stats.retried++;
+          env.front.retries++;
+          this.send(next);
+          return;
+        }
+        env.front.unreachable++;
+        break;
+      }
+      case 'timeout':
+        h.stats.timeouts++;
+        env.front.timeouts++;
+        env.report(h, 'local-failure');
+        break;
+      case 'failed':
+        h.stats.sendErrors++;
+        env.front.failed++;
+        env.report(h, 'local-failure');
+        break;
+    }
+    if (env.draining) this.res.shouldKeepAlive = false;
+    sendError(this.res, failureError(kind, err));
+  }
+}

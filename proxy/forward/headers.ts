@@ -1,0 +1,87 @@
+// Header rewriting at the hop: hop-by-hop headers dropped both ways, X-Forwarded-For appended on the way in.
+
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1, plus Proxy-Authorization and Expect, which this proxy has already
+ * handled: Node answers 100-continue itself). Keyed by lower-case name.
+ */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+]);
+/** Lengths of the names above: most headers are rejected by one length check, without lower-casing. */
+const HOP_LENGTHS = new Set([...HOP_BY_HOP].map((n) => n.length));
+const XFF = 'x-forwarded-for';
+
+const isHop = (name: string): boolean => HOP_LENGTHS.has(name.length) && HOP_BY_HOP.has(name.toLowerCase());
+
+/**
+ * The flat [name, value, ...] list to send upstream from a request's rawHeaders: hop-by-hop headers and any header
+ * the client's Connection header names are dropped; the client address is appended to X-Forwarded-For (the
+ * gateway takes the first entry as the real client IP, as the original did). `keepUpgrade` keeps Connection and
+ * Upgrade for a WebSocket handshake.
+ */
+export function upstreamHeaders(raw: readonly string[], clientIp: string | undefined, keepUpgrade = false): string[] {
+  const out: string[] = [];
+  let xff: string | undefined;
+  let named: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 10 && name.toLowerCase() === 'connection') {
+      named = connectionTokens(raw[i + 1]!, named);
+      continue;
+    }
+    if (isHop(name)) {
+      if (keepUpgrade && name.length === 7 && name.toLowerCase() === 'upgrade') out.push('upgrade', raw[i + 1]!);
+      continue;
+    }
+    if (name.length === 15 && name.toLowerCase() === XFF) {
+      xff = xff === undefined ? raw[i + 1] : `${xff}, ${raw[i + 1]}`;
+      continue;
+    }
+    out.push(name, raw[i + 1]!);
+  }
+  if (named) stripNamed(out, named);
+  if (keepUpgrade) out.push('connection', 'upgrade');
+  if (clientIp !== undefined) out.push(XFF, xff === undefined ? clientIp : `${xff}, ${clientIp}`);
+  else if (xff !== undefined) out.push(XFF, xff);
+  return out;
+}
+
+/** The flat [name, value, ...] list for the client from undici's raw response headers, hop-by-hop dropped. */
+export function downstreamHeaders(raw: readonly Buffer[]): string[] {
+  const out: string[] = [];
+  let named: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    if (name.length === 10 && name.toLowerCase() === 'connection') {
+      named = connectionTokens(raw[i + 1]!.toString('latin1'), named);
+      continue;
+    }
+    if (isHop(name)) continue;
+    out.push(name, raw[i + 1]!.toString('latin1'));
+  }
+  if (named) stripNamed(out, named);
+  return out;
+}
+
+/** Header names listed in a Connection header (other than the usual keep-alive/close), lower-case. */
+function connectionTokens(value: string, into: Set<string> | undefined): Set<string> | undefined {
+  for (const t of value.split(',')) {
+    const tok = t.trim().toLowerCase();
+    if (tok && tok !== 'keep-alive' && tok !== 'close' && tok !== 'upgrade') (into ??= new Set()).add(tok);
+  }
+  return into;
+}
+
+function stripNamed(out: string[], named: Set<string>): void {
+  for (let i = out.length - 2; i >= 0; i -= 2) {
+    if (named.has(out[i]!.toLowerCase())) out.splice(i, 2);
+  }
+}

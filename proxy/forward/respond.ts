@@ -1,0 +1,19 @@
+// Writing the proxy's own responses (errors, admin JSON): the one place a ProxyError becomes HTTP.
+import type { ServerResponse } from 'node:http';
+import type { ProxyError } from '../errors.js';
+
+const JSON_TYPE = 'application/json; charset=utf8';
+
+export function sendJson(res: ServerResponse, status: number, text: string, extra: readonly string[] = []): void {
+  res.writeHead(status, ['content-type', JSON_TYPE, 'content-length', String(Buffer.byteLength(text)), 'server', 'kateway-proxy', ...extra]);
+  res.end(text);
+}
+
+/** `{"errmsg": ...}` with the error's status; a response already under way can only be cut short. */
+export function sendError(res: ServerResponse, err: ProxyError, extra: readonly string[] = []): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, err.status, err.body, extra);
+}

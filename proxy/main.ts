@@ -1,0 +1,152 @@
+// Composition root of one proxy process: config → discovery → hosts → balancers → health → ratelimit → forward → server.
+import type { AddressInfo } from 'node:net';
+import type { GatewaySource } from '../shared/discovery/gateway-endpoint.js';
+import { createLogger, type Logger } from '../shared/log.js';
+import { emptyFrontStats } from './admin/front-stats.js';
+import { adminHandler } from './admin/routes.js';
+import { createPolicy } from './balancer/registry.js';
+import { resolveProxyConfig, type ProxyConfig, type ProxyOptions } from './config.js';
+import { Forwarder, type PoolFactory } from './forward/forwarder.js';
+import { WsTunnels } from './forward/ws-tunnel.js';
+import { aliveProber } from './health/alive-prober.js';
+import { OutlierDetector, type Prober } from './health/outlier-detector.js';
+import { Pipeline, type PipelineState } from './pipeline.js';
+import { Admission, localLimiterFactory, type LimiterFactory } from './ratelimit/admission.js';
+import { FrontServer } from './server.js';
+import { HostRegistry } from './upstream/host-registry.js';
+import { systemClock, type Clock } from './util/clock.js';
+import { systemRandom, type Random } from './util/random.js';
+
+export type { ProxyOptions } from './config.js';
+
+/** Collaborators; all but `source` have production defaults. The caller keeps ownership of `source`. */
+export interface ProxyDeps {
+  source: GatewaySource;
+  logger?: Logger;
+  clock?: Clock;
+  random?: Random;
+  poolFactory?: PoolFactory;
+  prober?: Prober;
+  /** Builds rate limiters (the seam for the Redis-shared limiter). */
+  limiterFactory?: (cfg: ProxyConfig, clock: Clock) => LimiterFactory;
+}
+
+export interface ProxyHandle {
+  /** The first listener's address. */
+  readonly address: AddressInfo;
+  readonly addresses: AddressInfo[];
+  /** Graceful: stop accepting, let in-flight requests finish (bounded by drainTimeoutMs), close pools. Idempotent. */
+  close(): Promise<void>;
+  /** Applies new options without dropping a connection: host state, pools and rate buckets survive where they can. */
+  reload(opts: ProxyOptions): Promise<void>;
+}
+
+export async function startProxy(opts: ProxyOptions, deps: ProxyDeps): Promise<ProxyHandle> {
+  let cfg = resolveProxyConfig(opts);
+  const log = deps.logger ?? createLogger({ svc: 'proxy', pid: process.pid });
+  const clock = deps.clock ?? systemClock;
+  const random = deps.random ?? systemRandom;
+  const limiters = deps.limiterFactory ?? ((c: ProxyConfig, k: Clock) => localLimiterFactory(k, c.rateLimit.maxKeys));
+  const startedAt = clock.now();
+
+  const registry = new HostRegistry({ maxInflight: cfg.upstream.maxInflightPerHost, logger: log });
+  const detector = new OutlierDetector(cfg.health, {
+    clock,
+    probe: deps.prober ?? aliveProber(() => cfg.health.probeTimeoutMs),
+    members: (s) => registry.set(s).hosts,
+    logger: log,
+  });
+  const forwarder = new Forwarder(cfg.upstream, deps.poolFactory);
+  registry.onRemoved((h) => {
+    forwarder.retire(h);
+    detector.forget(h);
+  });
+
+  const buildState = (c: ProxyConfig, prev?: PipelineState): PipelineState => {
+    const b = c.balancing;
+    const policy = (name: typeof b.pub) => createPolicy({ policy: name, balanceFactor: b.balanceFactor, pointsPerWeight: b.pointsPerWeight }, { random });
+    const sameLimits = prev && JSON.stringify(prev.cfg.rateLimit) === JSON.stringify(c.rateLimit);
+    const sameBalancing = prev && JSON.stringify(prev.cfg.balancing) === JSON.stringify(b);
+    return {
+      cfg: c,
+      // Unchanged policies are kept: round-robin position and ring caches carry over a reload.
+      policies: sameBalancing ? prev.policies : { pub: policy(b.pub), sub: policy(b.sub), man: policy(b.man) },
+      admission: sameLimits ? prev.admission : new Admission(c.rateLimit, limiters(c, clock)),
+    };
+  };
+
+  const front = emptyFrontStats();
+  const tunnels = new WsTunnels();
+  let pipeline: Pipeline | undefined;
+  const admin = adminHandler({
+    registry,
+    policies: () => pipeline!.state.policies,
+    front,
+    draining: () => pipeline!.draining,
+    tunnels: () => tunnels.size,
+    uptimeSec: () => (clock.now() - startedAt) / 1000,
+  });
+  pipeline = new Pipeline(buildState(cfg), {
+    registry,
+    forwarder,
+    tunnels,
+    front,
+    admin,
+    report: (h, outcome) => detector.report(h, outcome),
+    logger: log,
+  });
+
+  registry.apply(deps.source.snapshot());
+  const unsubscribe = deps.source.onChange((gws) => registry.apply(gws));
+
+  const server = new FrontServer(pipeline, cfg.client, log, () => tunnels.destroyAll());
+  try {
+    await server.apply(cfg.listeners, cfg.client, cfg.drainTimeoutMs);
+  } catch (err) {
+    unsubscribe();
+    detector.close();
+    await server.close(0);
+    await forwarder.destroy();
+    throw err;
+  }
+
+  const p = pipeline;
+  /** Shutdown order, as data: each step runs after the previous one finished. */
+  const SHUTDOWN: readonly { step: string; run: () => Promise<void> | void }[] = [
+    { step: 'fail /alive, mark responses Connection: close', run: () => void (p.draining = true) },
+    { step: 'stop accepting, drain client connections', run: () => server.close(cfg.drainTimeoutMs) },
+    { step: 'stop following discovery', run: unsubscribe },
+    { step: 'stop health timers', run: () => detector.close() },
+    { step: 'close upstream pools', run: () => forwarder.close() },
+  ];
+  let closing: Promise<void> | undefined;
+
+  return {
+    get address() {
+      return server.addresses()[0]!;
+    },
+    get addresses() {
+      return server.addresses();
+    },
+    close() {
+      closing ??= (async () => {
+        for (const s of SHUTDOWN) {
+          log.debug('shutdown step', { step: s.step });
+          await s.run();
+        }
+        log.info('proxy closed');
+      })();
+      return closing;
+    },
+    async reload(next: ProxyOptions) {
+      const c = resolveProxyConfig(next);
+      registry.setMaxInflight(c.upstream.maxInflightPerHost);
+      detector.reconfigure(c.health);
+      forwarder.reconfigure(c.upstream);
+      p.setState(buildState(c, p.state));
+      await server.apply(c.listeners, c.client, c.drainTimeoutMs);
+      cfg = c;
+      log.info('proxy config reloaded');
+    },
+  };
+}
