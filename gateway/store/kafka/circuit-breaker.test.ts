@@ -76,7 +76,7 @@ describe('CircuitBreaker', () => {
   });
 
   it('rejects invalid options at construction', () => {
-    assert.throws(() => new CircuitBreaker({ failureThreshold: 0 }), RangeError);
-    assert.throws(() => new CircuitBreaker({ openMs: 0 }), RangeError);
+    assert.throws(() => new CircuitBreaker({ failureThreshold: 0 }), TypeError);
+    assert.throws(() => new CircuitBreaker({ openMs: 0 }), TypeError);
   });
 });

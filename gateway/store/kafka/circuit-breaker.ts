@@ -36,8 +36,8 @@ export class CircuitBreaker {
   constructor(opts: CircuitBreakerOptions = {}) {
     const threshold = opts.failureThreshold ?? 5;
     const openMs = opts.openMs ?? 10_000;
-    if (!Number.isInteger(threshold) || threshold < 1) throw new RangeError('failureThreshold must be an integer >= 1');
-    if (!(openMs > 0)) throw new RangeError('openMs must be > 0');
+    if (!Number.isInteger(threshold) || threshold < 1) throw new TypeError('failureThreshold must be an integer >= 1');
+    if (!(openMs > 0)) throw new TypeError('openMs must be > 0');
     this.#threshold = threshold;
     this.#openMs = openMs;
     this.#now = opts.now ?? Date.now;

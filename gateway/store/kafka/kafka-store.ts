@@ -17,6 +17,7 @@ import type { KafkaClient, ProduceRecord } from './kafka-client.js';
 import { isBackendFailure, toAppError } from './kafka-errors.js';
 import { KafkaGroupReader, X_TAG, type KafkaReaderOptions } from './kafka-group-reader.js';
 import { KafkajsClient, type KafkajsClientOptions } from './kafkajs-client.js';
+import { ProduceBatcher, type ProduceBatcherOptions } from './produce-batcher.js';
 import { TopicCache } from './topic-cache.js';
 import { withDeadline } from './with-deadline.js';
 
@@ -32,6 +33,8 @@ export interface KafkaStoreOptions {
   /** Publish circuit breaker of this cluster: consecutive failures to open (default 5) and open time (default 10 s). */
   breaker?: { failureThreshold?: number; openMs?: number };
   reader?: KafkaReaderOptions;
+  /** Limits of the per-partition request coalescing (see produce-batcher.ts). */
+  batching?: ProduceBatcherOptions;
   /** Tuning passed to the kafkajs client (timeouts, consumer heartbeat/session/fetch wait). */
   client?: Omit<KafkajsClientOptions, 'brokers' | 'clientId' | 'log'>;
   /** Another KafkaClient implementation (a different library, or a fake); brokers are then unused. */
@@ -49,10 +52,11 @@ const TOPIC_RE = /^[A-Za-z0-9._-]{1,249}$/;
  * Delivery guarantees (what `append` resolving means):
  * - acks=all by default: every in-sync replica has the batch (with min.insync.replicas >= 2 it survives
  *   the loss of any one broker); `acks: 'local'` waits for the leader only.
- * - One append is one produce request per partition leader and one record batch per partition. A batch
- *   whose messages all land on one partition is atomic: Kafka appends and replicates a record batch as
- *   a unit. Unkeyed messages of a call all go to one partition (the keyed messages' partition when there
- *   are any), so unkeyed batches are always atomic.
+ * - An append's messages for one partition travel as one contiguous run inside one record batch of one
+ *   produce request (concurrent appends to the same partition share that request: produce-batcher.ts).
+ *   Kafka appends and replicates a record batch as a unit, so a batch whose messages all land on one
+ *   partition is atomic. Unkeyed messages of a call all go to one partition (the keyed messages'
+ *   partition when there are any), so unkeyed batches are always atomic.
  * - A batch whose keys span several partitions is not atomic: if one partition fails the append rejects,
  *   but partitions that succeeded keep their records (a client retry duplicates them). Full atomicity
  *   would need Kafka transactions, whose commit markers take offsets (offsets would not be dense) and
@@ -66,6 +70,7 @@ export class KafkaStore implements Store {
   readonly #client: KafkaClient;
   readonly #topics: TopicCache;
   readonly #breaker: CircuitBreaker;
+  readonly #batcher: ProduceBatcher;
   readonly #rr = new Map<string, RoundRobinPartitioner>();
   readonly #readers = new Set<GroupReader>();
   readonly #produceTimeoutMs: number;
@@ -80,8 +85,10 @@ export class KafkaStore implements Store {
     this.#produceTimeoutMs = opts.produceTimeoutMs ?? 5_000;
     this.#adminTimeoutMs = opts.adminTimeoutMs ?? 5_000;
     this.#defaultRf = opts.defaultReplicationFactor ?? 1;
-    if (!(this.#produceTimeoutMs > 0) || !(this.#adminTimeoutMs > 0)) throw new RangeError('kafka: timeouts must be > 0');
-    if (!Number.isInteger(this.#defaultRf) || this.#defaultRf < 1) throw new RangeError('kafka: defaultReplicationFactor must be >= 1');
+    // TypeError for bad options, like the other stores (createStore's contract).
+    if (!(this.#produceTimeoutMs > 0) || !(this.#adminTimeoutMs > 0)) throw new TypeError('kafka: timeouts must be > 0');
+    if (!Number.isInteger(this.#defaultRf) || this.#defaultRf < 1) throw new TypeError('kafka: defaultReplicationFactor must be >= 1');
+    if (!opts.kafkaClient && (!Array.isArray(opts.brokers) || opts.brokers.length === 0)) throw new TypeError('kafka: brokers must list at least one host:port');
     this.#readerOpts = opts.reader ?? {};
     this.#client =
       opts.kafkaClient ??
@@ -89,6 +96,8 @@ export class KafkaStore implements Store {
     const now = opts.now ?? Date.now;
     this.#topics = new TopicCache(() => this.#client.topicPartitionCounts(), { now });
     this.#breaker = new CircuitBreaker({ ...opts.breaker, now });
+    const timeoutMs = this.#produceTimeoutMs;
+    this.#batcher = new ProduceBatcher((topic, records, acks) => this.#client.produce(topic, records, { acks, timeoutMs }), opts.batching);
   }
 
   /** The publish breaker's state (metrics, /status, tests). */
@@ -185,20 +194,19 @@ export class KafkaStore implements Store {
       value: m.value,
       headers: m.tag === undefined ? noHeaders : { [X_TAG]: m.tag },
     }));
-    const acks = await withDeadline(
-      this.#client.produce(topic, records, { acks: opts.acks === 'local' ? 1 : -1, timeoutMs: this.#produceTimeoutMs }),
-      this.#produceTimeoutMs,
-      () => storeUnavailable(`kafka: produce to ${topic} timed out after ${this.#produceTimeoutMs} ms`),
+    // One batcher call per partition: each call's records stay one contiguous run of one record batch.
+    const byPartition = new Map<number, number[]>();
+    parts.forEach((p, i) => byPartition.set(p, [...(byPartition.get(p) ?? []), i]));
+    const acks = opts.acks === 'local' ? 1 : -1;
+    const positions: Position[] = new Array<Position>(messages.length);
+    await Promise.all(
+      [...byPartition].map(async ([partition, idx]) => {
+        const recs = idx.length === records.length ? records : idx.map((i) => records[i]!);
+        const offsets = await this.#batcher.append(topic, partition, acks, recs, this.#produceTimeoutMs);
+        idx.forEach((i, j) => (positions[i] = { partition, offset: offsets[j]! }));
+      }),
     );
-    const base = new Map(acks.map((a) => [a.partition, a.baseOffset]));
-    const seen = new Map<number, number>();
-    return parts.map((partition) => {
-      const b = base.get(partition);
-      if (b === undefined || b < 0) throw storeUnavailable(`kafka: no offset for ${topic}/${partition} in the produce answer`);
-      const i = seen.get(partition) ?? 0;
-      seen.set(partition, i + 1);
-      return { partition, offset: b + i };
-    });
+    return positions;
   }
 
   /** Keyed: Kafka's default partitioner. Unkeyed: the call's keyed partition if any, else round-robin per call. */

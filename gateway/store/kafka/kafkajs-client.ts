@@ -51,7 +51,7 @@ export class KafkajsClient implements KafkaClient {
   readonly #consumers = new Set<KafkajsGroupConsumer>();
 
   constructor(opts: KafkajsClientOptions) {
-    if (opts.brokers.length === 0) throw new RangeError('kafka: at least one broker is required');
+    if (opts.brokers.length === 0) throw new TypeError('kafka: at least one broker is required');
     this.#opts = {
       brokers: opts.brokers,
       connectionTimeoutMs: opts.connectionTimeoutMs ?? 3_000,
