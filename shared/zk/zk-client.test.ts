@@ -1,16 +1,12 @@
 // ZkClient against a real ZooKeeper: CRUD, versions, watches, ephemerals, reconnect, expiry and a new session.
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ZkClient, type ZkSessionEvent, type ZkWatchEvent } from './zk-client.js';
 import { isZkError } from './zk-error.js';
-import {
-  expireSession,
-  randomChroot,
-  startPartitionProxy,
-  startTestZookeeper,
-  waitUntil,
-  type TestZookeeper,
-} from './test-zookeeper.js';
+import { expireSession, randomChroot, startPartitionProxy } from './testing/zk-test-kit.js';
+import { requireZookeeper } from '../../test/helpers/services.js';
+import { startPrivateZookeeper } from '../../test/helpers/zookeeper-server.js';
+import { waitFor } from '../../test/helpers/wait-for.js';
 
 const nextEvent = (zk: ZkClient, type: ZkSessionEvent['type']): Promise<ZkSessionEvent> =>
   new Promise((resolve) => {
@@ -22,12 +18,9 @@ const nextEvent = (zk: ZkClient, type: ZkSessionEvent['type']): Promise<ZkSessio
   });
 
 describe('ZkClient', () => {
-  let server: TestZookeeper;
+  let shared: string;
   before(async () => {
-    server = await startTestZookeeper();
-  });
-  after(async () => {
-    await server?.destroy();
+    shared = await requireZookeeper();
   });
 
   it('rejects connect with CONNECT_TIMEOUT naming the address when nothing listens', async () => {
@@ -41,7 +34,7 @@ describe('ZkClient', () => {
   });
 
   it('creates with parents, reads, writes with a version, lists, removes recursively', async () => {
-    const zk = await ZkClient.connect({ connectString: await randomChroot(server.connectString) });
+    const zk = await ZkClient.connect({ connectString: (await randomChroot(shared)).connectString });
     try {
       await zk.create('/a/b/c', '{"x":1}', { parents: true });
       const node = await zk.getData('/a/b/c');
@@ -66,7 +59,7 @@ describe('ZkClient', () => {
   });
 
   it('fires a child watch once per arm, and re-arms with the same function', async () => {
-    const zk = await ZkClient.connect({ connectString: await randomChroot(server.connectString) });
+    const zk = await ZkClient.connect({ connectString: (await randomChroot(shared)).connectString });
     try {
       await zk.mkdirp('/w');
       const seen: ZkWatchEvent[] = [];
@@ -96,7 +89,7 @@ describe('ZkClient', () => {
   });
 
   it('removes an ephemeral node when its session closes', async () => {
-    const cs = await randomChroot(server.connectString);
+    const cs = (await randomChroot(shared)).connectString;
     const owner = await ZkClient.connect({ connectString: cs });
     const other = await ZkClient.connect({ connectString: cs });
     try {
@@ -104,7 +97,7 @@ describe('ZkClient', () => {
       assert.equal((await other.exists('/e/me'))?.ephemeralOwner, owner.sessionId);
       assert.equal((await other.exists('/e'))?.ephemeralOwner, undefined, 'parents are persistent');
       await owner.close();
-      await waitUntil(async () => (await other.exists('/e/me')) === undefined, 2000, 'ephemeral removal');
+      await waitFor(async () => (await other.exists('/e/me')) === undefined, { timeoutMs: 2000, message: 'ephemeral removal' });
     } finally {
       await owner.close();
       await other.close();
@@ -112,9 +105,8 @@ describe('ZkClient', () => {
   });
 
   it('opens a new session after expiry and reports expired then connected(newSession)', async () => {
-    const cs = await randomChroot(server.connectString);
-    const proxy = await startPartitionProxy(server.port);
-    const chroot = cs.slice(server.connectString.length);
+    const { connectString: cs, chroot } = await randomChroot(shared);
+    const proxy = await startPartitionProxy(shared);
     const zk = await ZkClient.connect({ connectString: proxy.address + chroot, sessionTimeoutMs: 1000 });
     const observer = await ZkClient.connect({ connectString: cs });
     try {
@@ -134,8 +126,9 @@ describe('ZkClient', () => {
   });
 
   it('keeps its session across a ZooKeeper restart, and operations time out while it is down', async () => {
+    const server = await startPrivateZookeeper();
     const zk = await ZkClient.connect({
-      connectString: await randomChroot(server.connectString),
+      connectString: server.connectString,
       sessionTimeoutMs: 4000,
       operationTimeoutMs: 300,
     });
@@ -153,6 +146,7 @@ describe('ZkClient', () => {
       assert.equal(zk.sessionId, session);
     } finally {
       await zk.close();
+      await server.close();
     }
   });
 });

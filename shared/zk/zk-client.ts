@@ -90,15 +90,19 @@ export class ZkClient {
 
   /** Connects and resolves once a session is up; rejects with a ZkError CONNECT_TIMEOUT naming the address otherwise. */
   static async connect(opts: ZkClientOptions): Promise<ZkClient> {
-    const zk = new ZkClient(opts);
-    const timeoutMs = opts.connectTimeoutMs ?? 5000;
+    const zk = ZkClient.open(opts);
     try {
-      await zk.#waitConnected(timeoutMs);
+      await zk.waitConnected(opts.connectTimeoutMs ?? 5000);
     } catch (e) {
       await zk.close();
       throw e;
     }
     return zk;
+  }
+
+  /** Starts connecting in the background and returns at once (for callers that can start from a cached copy). */
+  static open(opts: ZkClientOptions): ZkClient {
+    return new ZkClient(opts);
   }
 
   private constructor(opts: ZkClientOptions) {
@@ -328,7 +332,9 @@ export class ZkClient {
     return w;
   }
 
-  #waitConnected(timeoutMs: number): Promise<void> {
+  /** Resolves when connected (at once if already); rejects with CONNECT_TIMEOUT naming the address after `timeoutMs`. */
+  waitConnected(timeoutMs: number): Promise<void> {
+    if (this.#connected) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         off();

@@ -1,145 +1,18 @@
-// Test-only: a private ZooKeeper (Debian's jar, tickTime 500 so 1 s sessions) per test file, and a random chroot per test.
-// TODO(zk-engineer): switch to test/helpers' startPrivateZookeeper() once it lands; keep this signature so the switch is one import.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+// Test-only ZooKeeper tools: a random chroot per test, a TCP relay that partitions clients, and session expiry.
 import { createServer, connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ZkClient } from './zk-client.js';
+import { ZkClient } from '../zk-client.js';
 
-export interface TestZookeeper {
-  connectString: string;
-  port: number;
-  /** SIGTERM and wait for the JVM to exit; data stays so restart() keeps sessions and nodes. */
-  stop(): Promise<void>;
-  /** SIGKILL and wait for exit. */
-  kill(): Promise<void>;
-  /** Start again on the same port and data dir; resolves when it serves. */
-  restart(): Promise<void>;
-  /** Stop for good and delete the data dir. */
-  destroy(): Promise<void>;
-}
-
-const CLASSPATH = '/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar';
-const alive = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const p of alive) p.kill('SIGKILL');
-});
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Sends a four-letter word and returns the answer ('' when nothing listens). */
-function fourLetter(port: number, word: string): Promise<string> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    let out = '';
-    s.setTimeout(1000, () => s.destroy());
-    s.on('connect', () => s.write(word));
-    s.on('data', (d) => (out += d.toString()));
-    s.on('close', () => resolve(out));
-    s.on('error', () => resolve(''));
-  });
-}
-
-async function waitServing(port: number, proc: ChildProcess, deadlineMs: number): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`zookeeper exited with ${proc.exitCode} before serving`);
-    if ((await fourLetter(port, 'srvr')).includes('Mode: standalone')) return;
-    await new Promise((r) => setTimeout(r, 50)); // polling a port: there is no event to wait on
-  }
-  throw new Error(`zookeeper on 127.0.0.1:${port} not serving within ${deadlineMs} ms`);
-}
-
-function waitExit(proc: ChildProcess): Promise<void> {
-  return proc.exitCode !== null || proc.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((resolve) => proc.once('exit', () => resolve()));
-}
-
-/** Starts a standalone ZooKeeper on 127.0.0.1 and a free port; resolves when it serves. */
-export async function startTestZookeeper(): Promise<TestZookeeper> {
-  const dir = await mkdtemp(join(tmpdir(), 'kateway-zk-'));
-  const port = await freePort();
-  const cfg = join(dir, 'zoo.cfg');
-  await writeFile(
-    cfg,
-    [
-      'tickTime=500',
-      `dataDir=${join(dir, 'data')}`,
-      `clientPort=${port}`,
-      'clientPortAddress=127.0.0.1',
-      'admin.enableServer=false',
-      '4lw.commands.whitelist=ruok,srvr,stat,mntr,cons',
-      'maxClientCnxns=0',
-      '',
-    ].join('\n'),
-  );
-  let proc: ChildProcess | undefined;
-  const start = async (): Promise<void> => {
-    const p = spawn('java', ['-Xms32m', '-Xmx128m', '-cp', CLASSPATH, 'org.apache.zookeeper.server.ZooKeeperServerMain', cfg], {
-      stdio: ['ignore', 'ignore', 'ignore'],
-    });
-    alive.add(p);
-    p.once('exit', () => alive.delete(p));
-    proc = p;
-    await waitServing(port, p, 20_000);
-  };
-  const signal = async (sig: NodeJS.Signals): Promise<void> => {
-    if (!proc) return;
-    const p = proc;
-    proc = undefined;
-    p.kill(sig);
-    await waitExit(p);
-  };
-  await start();
-  return {
-    connectString: `127.0.0.1:${port}`,
-    port,
-    stop: () => signal('SIGTERM'),
-    kill: () => signal('SIGKILL'),
-    restart: async () => {
-      await signal('SIGTERM');
-      await start();
-    },
-    destroy: async () => {
-      await signal('SIGKILL');
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** Creates a random chroot (e.g. `/t-1a2b3c4d`) and returns the connect string that uses it. */
-export async function randomChroot(connectString: string): Promise<string> {
-  const root = `/t-${randomBytes(4).toString('hex')}`;
-  const zk = await ZkClient.connect({ connectString });
+/** A fresh random chroot (e.g. `/t-1a2b3c4d`) on `server` and the connect string that uses it. */
+export async function randomChroot(server: string): Promise<{ connectString: string; chroot: string }> {
+  const chroot = `/t-${randomBytes(4).toString('hex')}`;
+  const zk = await ZkClient.connect({ connectString: server });
   try {
-    await zk.create(root);
+    await zk.create(chroot);
   } finally {
     await zk.close();
   }
-  return `${connectString}${root}`;
-}
-
-/** Polls `cond` until it holds or the deadline passes (for state with no event to wait on, e.g. a znode's existence). */
-export async function waitUntil(cond: () => boolean | Promise<boolean>, deadlineMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return { connectString: `${server}${chroot}`, chroot };
 }
 
 /** A TCP relay in front of ZooKeeper that a test can cut (a network partition for the clients behind it only). */
@@ -152,7 +25,11 @@ export interface PartitionProxy {
   close(): Promise<void>;
 }
 
-export async function startPartitionProxy(targetPort: number): Promise<PartitionProxy> {
+/** Relays to `target` (`host:port`, the first one of a connect string without chroot). */
+export async function startPartitionProxy(target: string): Promise<PartitionProxy> {
+  const first = target.split(',')[0] ?? '';
+  const targetHost = first.slice(0, first.lastIndexOf(':'));
+  const targetPort = Number(first.slice(first.lastIndexOf(':') + 1));
   let cut = false;
   const pairs = new Set<Socket>();
   const srv = createServer((down) => {
@@ -160,7 +37,7 @@ export async function startPartitionProxy(targetPort: number): Promise<Partition
       down.destroy();
       return;
     }
-    const up = connect(targetPort, '127.0.0.1');
+    const up = connect(targetPort, targetHost);
     pairs.add(down).add(up);
     const drop = (): void => {
       down.destroy();
@@ -211,7 +88,12 @@ export async function expireSession(zk: ZkClient, proxy: PartitionProxy, observe
   });
   proxy.partition();
   try {
-    await waitUntil(async () => (await observer.exists(probe)) === undefined, deadlineMs, 'the server to expire the session');
+    const deadline = Date.now() + deadlineMs;
+    // Polled: the observer could watch the probe, but a poll also covers the observer reconnecting meanwhile.
+    while ((await observer.exists(probe)) !== undefined) {
+      if (Date.now() > deadline) throw new Error(`session not expired by the server within ${deadlineMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   } finally {
     proxy.heal();
   }
