@@ -2,10 +2,12 @@
 //
 // Usage: node dist/loadtest/bench-kafka.js [--brokers host:port] [--seconds 5] [--rounds 3] [--partitions 4]
 // Without --brokers it starts a private broker (test/helpers/kafka-server.ts), so other work on the shared one adds no noise.
-// Every send is acks=all (-1) with a 100-byte value, partitions rotated explicitly (the same for both clients).
+// Every send is acks=all (-1) with a 100-byte value, partitions rotated explicitly (the same for both clients);
+// the KafkaStore rows show what the store's per-partition coalescing makes of the same load.
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
+import { KafkaStore } from '../gateway/store/kafka/kafka-store.js';
 import { startPrivateKafka } from '../test/helpers/kafka-server.js';
 import type { PrivateServer } from '../test/helpers/private-server.js';
 
@@ -16,7 +18,7 @@ interface Sender {
 
 interface Config {
   name: string;
-  client: 'kafkajs' | 'platformatic';
+  client: 'kafkajs' | 'platformatic' | 'store';
   idempotent: boolean;
   batch: number;
   /** Sends in flight at once. */
@@ -25,6 +27,7 @@ interface Config {
 
 interface RoundResult {
   msgsPerSec: number;
+  errors: number;
   clientCpuUsPerMsg: number;
   brokerCpuUsPerMsg: number;
   p50: number;
@@ -38,6 +41,9 @@ const CONFIGS: Config[] = [
   { name: 'platformatic batch100 (8 in flight)', client: 'platformatic', idempotent: false, batch: 100, concurrency: 8 },
   { name: 'kafkajs single idempotent (64 in flight)', client: 'kafkajs', idempotent: true, batch: 1, concurrency: 64 },
   { name: 'platformatic single idempotent (64 in flight)', client: 'platformatic', idempotent: true, batch: 1, concurrency: 64 },
+  { name: 'KafkaStore.append single (64 in flight, coalesced)', client: 'store', idempotent: false, batch: 1, concurrency: 64 },
+  { name: 'KafkaStore.append single (256 in flight, coalesced)', client: 'store', idempotent: false, batch: 1, concurrency: 256 },
+  { name: 'KafkaStore.append batch100 (8 in flight)', client: 'store', idempotent: false, batch: 100, concurrency: 8 },
   { name: 'kafkajs single, sequential (latency)', client: 'kafkajs', idempotent: false, batch: 1, concurrency: 1 },
   { name: 'platformatic single, sequential (latency)', client: 'platformatic', idempotent: false, batch: 1, concurrency: 1 },
 ];
@@ -54,15 +60,39 @@ async function kafkajsSender(brokers: string[], idempotent: boolean): Promise<Se
   };
 }
 
+/** The slice of @platformatic/kafka's Producer this bench uses (its types are not needed to build the project). */
+interface PlatformaticProducer {
+  send(opts: { acks: number; messages: Array<{ topic: string; value: Buffer; partition: number }> }): Promise<unknown>;
+  close(): Promise<void>;
+}
+type PlatformaticModule = {
+  Producer: new (opts: { clientId: string; bootstrapBrokers: string[]; autocreateTopics: boolean; idempotent: boolean }) => PlatformaticProducer;
+};
+
 async function platformaticSender(brokers: string[], idempotent: boolean): Promise<Sender> {
-  // Loaded lazily: a dev dependency for this comparison only; the store itself uses kafkajs.
-  const { Producer } = await import('@platformatic/kafka');
+  // Loaded by a computed name: an optional dev dependency for this comparison only (the store uses kafkajs).
+  // 1.35.0 is the last release that runs on Node 20 (2.x needs Node 22).
+  const name = '@platformatic/kafka';
+  const { Producer } = (await import(name).catch(() => {
+    throw new Error(`${name} is not installed: npm install --no-save ${name}@1.35.0`);
+  })) as PlatformaticModule;
   const producer = new Producer({ clientId: 'bench-platformatic', bootstrapBrokers: brokers, autocreateTopics: false, idempotent });
   return {
     send: async (topic, values, partition) => {
       await producer.send({ acks: -1, messages: values.map((value) => ({ topic, value, partition })) });
     },
     close: () => producer.close(),
+  };
+}
+
+/** The project's store (kafkajs underneath, with per-partition request coalescing); it picks partitions itself. */
+function storeSender(brokers: string[]): Sender {
+  const store = new KafkaStore({ brokers, clientId: 'bench-store' });
+  return {
+    send: async (topic, values) => {
+      await store.append(topic, values.map((value) => ({ value })));
+    },
+    close: () => store.close(),
   };
 }
 
@@ -97,6 +127,7 @@ async function round(s: Sender, cfg: Config, topic: string, partitions: number, 
   const values = Array.from({ length: cfg.batch }, () => value);
   const lat: number[] = [];
   let sent = 0;
+  let errors = 0;
   let next = 0;
   const cpu0 = process.cpuUsage();
   const b0 = procCpuUs(brokerPid);
@@ -107,9 +138,13 @@ async function round(s: Sender, cfg: Config, topic: string, partitions: number, 
       while (performance.now() < end) {
         const p = next++ % partitions;
         const s0 = performance.now();
-        await s.send(topic, values, p);
-        lat.push(performance.now() - s0);
-        sent += cfg.batch;
+        try {
+          await s.send(topic, values, p);
+          lat.push(performance.now() - s0);
+          sent += cfg.batch;
+        } catch {
+          errors++;
+        }
       }
     }),
   );
@@ -118,6 +153,7 @@ async function round(s: Sender, cfg: Config, topic: string, partitions: number, 
   lat.sort((a, b) => a - b);
   return {
     msgsPerSec: sent / wall,
+    errors,
     clientCpuUsPerMsg: (cpu.user + cpu.system) / sent,
     brokerCpuUsPerMsg: (procCpuUs(brokerPid) - b0) / sent,
     p50: lat[Math.floor(lat.length / 2)] ?? 0,
@@ -165,7 +201,13 @@ async function main(): Promise<void> {
   try {
     const senders = new Map<string, Sender>();
     for (const c of configs) {
-      senders.set(c.name, c.client === 'kafkajs' ? await kafkajsSender(brokers, c.idempotent) : await platformaticSender(brokers, c.idempotent));
+      const sender =
+        c.client === 'kafkajs'
+          ? await kafkajsSender(brokers, c.idempotent)
+          : c.client === 'platformatic'
+            ? await platformaticSender(brokers, c.idempotent)
+            : storeSender(brokers);
+      senders.set(c.name, sender);
       await round(senders.get(c.name)!, c, topic, partitions, 1, brokerPid); // warm-up: JIT, connections, metadata
     }
     // Rounds alternate direction (A B C … / … C B A / A B C …) so drift over time hits every config alike.
@@ -174,7 +216,7 @@ async function main(): Promise<void> {
       for (const c of order) {
         const res = await round(senders.get(c.name)!, c, topic, partitions, seconds, brokerPid);
         results.get(c.name)!.push(res);
-        process.stderr.write(`round ${r + 1} ${c.name}: ${fmt(res.msgsPerSec)} msg/s\n`);
+        process.stderr.write(`round ${r + 1} ${c.name}: ${fmt(res.msgsPerSec)} msg/s${res.errors ? `, ${res.errors} failed sends` : ''}\n`);
       }
     }
     for (const s of senders.values()) await s.close();
@@ -186,8 +228,8 @@ async function main(): Promise<void> {
     `Kafka producer bench: 1 broker (${priv ? 'private' : brokers.join(',')}), ${partitions} partitions, acks=all, 100 B values, ` +
       `${rounds} alternating rounds of ${seconds} s, Node ${process.version}`,
     '',
-    '| config | msgs/s median (min–max) | send p50 / p99 ms | client CPU µs/msg | broker CPU µs/msg |',
-    '|---|---|---|---|---|',
+    '| config | msgs/s median (min–max) | send p50 / p99 ms | client CPU µs/msg | broker CPU µs/msg | failed sends |',
+    '|---|---|---|---|---|---|',
   ];
   const summary: Record<string, unknown> = {};
   for (const c of configs) {
@@ -201,11 +243,12 @@ async function main(): Promise<void> {
       p99: median(rs.map((x) => x.p99)),
       clientCpuUsPerMsg: median(rs.map((x) => x.clientCpuUsPerMsg)),
       brokerCpuUsPerMsg: median(rs.map((x) => x.brokerCpuUsPerMsg)),
+      errors: rs.reduce((n, x) => n + x.errors, 0),
     };
     summary[c.name] = row;
     out.push(
       `| ${c.name} | **${fmt(row.msgsPerSec)}** (${fmt(row.min)}–${fmt(row.max)}) | ${fmt(row.p50, 2)} / ${fmt(row.p99, 2)} | ` +
-        `${fmt(row.clientCpuUsPerMsg, 1)} | ${brokerPid ? fmt(row.brokerCpuUsPerMsg, 1) : 'n/a'} |`,
+        `${fmt(row.clientCpuUsPerMsg, 1)} | ${brokerPid ? fmt(row.brokerCpuUsPerMsg, 1) : 'n/a'} | ${row.errors} |`,
     );
   }
   process.stdout.write(out.join('\n') + '\n\n' + JSON.stringify(summary) + '\n');

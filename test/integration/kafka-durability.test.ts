@@ -26,6 +26,7 @@ async function leaderOf(brokers: readonly string[], topic: string, partition: nu
 describe('Kafka durability > kill -9 of a leader under acks=all load', { timeout: 600_000 }, () => {
   let cluster: KafkaCluster;
   let store: KafkaStore;
+  // Explicit timeouts: run-tests' default per test (120 s) is too short for a cluster start plus the load phases.
   before(async () => {
     cluster = await startKafkaCluster();
     store = new KafkaStore({
@@ -35,13 +36,13 @@ describe('Kafka durability > kill -9 of a leader under acks=all load', { timeout
       // Short open periods keep the load probing the cluster during the failover.
       breaker: { failureThreshold: 5, openMs: 1_000 },
     });
-  });
+  }, { timeout: 240_000 });
   after(async () => {
     await store?.close();
     await cluster?.stop();
   });
 
-  it('every append that resolved is consumed afterwards (lost = 0); duplicates are counted', async () => {
+  it('every append that resolved is consumed afterwards (lost = 0); duplicates are counted', { timeout: 300_000 }, async () => {
     const topic = `durable.t${randomBytes(4).toString('hex')}.v1`;
     assert.equal(await store.createTopic(topic, { partitions: PARTITIONS, replicationFactor: 3 }), true);
     const load = new PublishLoad(store, topic, { workers: 8, batchEvery: 5, batchSize: 10 });

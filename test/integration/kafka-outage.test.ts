@@ -15,6 +15,7 @@ const PRODUCE_TIMEOUT_MS = 2_000;
 describe('Kafka outage > broker killed and restarted under load', { timeout: 600_000 }, () => {
   let kafka: PrivateServer;
   let store: KafkaStore;
+  // Explicit timeouts: run-tests' default per test (120 s) is too short for a cluster start plus the load phases.
   before(async () => {
     kafka = await startPrivateKafka();
     store = new KafkaStore({
@@ -25,13 +26,13 @@ describe('Kafka outage > broker killed and restarted under load', { timeout: 600
       breaker: { failureThreshold: 3, openMs: 1_000 },
       client: { connectionTimeoutMs: 500 },
     });
-  });
+  }, { timeout: 240_000 });
   after(async () => {
     await store?.close();
     await kafka?.close();
   });
 
-  it('opens the breaker, rejects without hanging, closes after the restart, loses no resolved message', async () => {
+  it('opens the breaker, rejects without hanging, closes after the restart, loses no resolved message', { timeout: 300_000 }, async () => {
     const topic = `outage.t${randomBytes(4).toString('hex')}.v1`;
     await store.createTopic(topic, { partitions: 2 });
     // A reader lives through the outage too: its consumer must rejoin by itself.

@@ -92,6 +92,23 @@ describe('KafkaStore > Kafka behaviour', { timeout: 300_000 }, () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('a rebalance that keeps a partition on a reader does not make it deliver that partition again', async () => {
+    const topic = randomTopic();
+    const group = randomGroup();
+    await store.createTopic(topic, { partitions: 2 });
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
+    await store.append(topic, keys.map((k) => ({ key: k, value: Buffer.from(`old-${k}`) })));
+    const first = await store.openReader(topic, group, { reset: 'oldest' });
+    await readExactly(first, keys.length, 20_000); // nothing committed: the group's offsets stay at 0
+    const second = await store.openReader(topic, group, { reset: 'oldest' }); // forces `first` to rejoin
+    await store.append(topic, keys.map((k) => ({ key: k, value: Buffer.from(`new-${k}`) })));
+    const [fromFirst, fromSecond] = await drainUntil(first, second, (a, b) => a.filter(isNew).length + b.filter(isNew).length === keys.length);
+    assert.deepEqual(fromFirst.filter((m) => !isNew(m)), [], 'the partition it kept resumes where it was, not at the committed 0');
+    // The partition that moved starts at the group's committed offset (0) on the new member: at-least-once.
+    assert.ok(fromSecond.some((m) => !isNew(m)), 'the moved partition is replayed from the committed offset');
+    await Promise.all([first.close(), second.close()]);
+  });
+
   it('a reader that leaves hands its partitions over at the committed offset', async () => {
     const topic = randomTopic();
     const group = randomGroup();
@@ -157,4 +174,26 @@ async function drainBoth(a: GroupReader, b: GroupReader, n: number, ms: number):
   }
   assert.equal(fromA.length + fromB.length, n, `read ${fromA.length + fromB.length} of ${n}`);
   return [fromA, fromB];
+}
+
+const isNew = (m: StoredMessage): boolean => m.value.toString().startsWith('new-');
+
+/** Reads from both readers until `done` holds for what each has read so far (or 60 s pass). */
+async function drainUntil(
+  a: GroupReader,
+  b: GroupReader,
+  done: (fromA: StoredMessage[], fromB: StoredMessage[]) => boolean,
+): Promise<[StoredMessage[], StoredMessage[]]> {
+  const fromA: StoredMessage[] = [];
+  const fromB: StoredMessage[] = [];
+  const deadline = performance.now() + 60_000;
+  while (!done(fromA, fromB)) {
+    if (performance.now() > deadline) assert.fail(`not done after 60 s (${fromA.length}/${fromB.length} read)`);
+    const [x, y] = await Promise.all([a.fetch(100, 300), b.fetch(100, 300)]);
+    fromA.push(...x);
+    fromB.push(...y);
+  }
+  // One more short round: anything delivered twice would show up now.
+  const [x, y] = await Promise.all([a.fetch(100, 300), b.fetch(100, 300)]);
+  return [[...fromA, ...x], [...fromB, ...y]];
 }
