@@ -59,9 +59,10 @@ describe('SqliteStore > two processes on one file', () => {
     });
   });
 
-  // The end-to-end target is p99 < 20 ms (measured ~10-12 ms on the loaded 2-core VM); the assertion leaves
-  // headroom for a noisy machine and the diagnostic line reports the real figure.
-  it('wake a reader waiting in another process promptly (p99 well under 50 ms)', { timeout: 120_000 }, async (t) => {
+  // The end-to-end target is p99 < 20 ms: alone on the (loaded) 2-core VM this measures p99 10-12 ms, but with
+  // other test files running beside it 30+ ms, so the assertion only guards against a broken wake-up (which
+  // would show as the 1 s fetch wait) and the diagnostic line reports the real figure.
+  it('wake a reader waiting in another process promptly (p99 reported, < 100 ms asserted)', { timeout: 120_000 }, async (t) => {
     await withStore(async (path, store) => {
       const reader = await store.openReader(TOPIC, 'latency', { reset: 'newest' });
       const count = 400;
@@ -79,7 +80,7 @@ describe('SqliteStore > two processes on one file', () => {
       const p50 = latencies[Math.floor(count * 0.5)]!;
       const p99 = latencies[Math.floor(count * 0.99)]!;
       t.diagnostic(`append → visible in another process: p50 ${p50} ms, p99 ${p99} ms, max ${latencies[count - 1]} ms`);
-      assert.ok(p99 < 50, `p99 ${p99} ms`);
+      assert.ok(p99 < 100, `p99 ${p99} ms`);
     });
   });
 });

@@ -6,6 +6,7 @@ import type { ResolvedSqliteOptions } from './sqlite-options.js';
 export type SqliteDatabase = Database.Database;
 
 const SCHEMA_VERSION = 1;
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 // Offsets are assigned from partitions.next_offset inside the write transaction, never from MAX(off):
 // that row survives retention deleting every message, so offsets never go back.
@@ -50,6 +51,8 @@ export function openDatabase(opts: ResolvedSqliteOptions): SqliteDatabase {
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal') throw new Error(`journal_mode is ${String(mode)}, WAL is required`);
     db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    // Without a limit the WAL file keeps its largest size forever after a burst; this truncates it at checkpoints.
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     const conn = db;
     conn.transaction(() => {
       const version = conn.pragma('user_version', { simple: true }) as number;
