@@ -1,0 +1,201 @@
+// Global rate limits shared by every proxy (and cluster worker) through Redis, with local buckets while Redis is away.
+import { Redis, type RedisOptions } from 'ioredis';
+import { createLogger, type Logger } from '../../shared/log.js';
+import type { ProxyConfig } from '../config.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import type { LimiterFactory } from './admission.js';
+import type { RateLimiter } from './limiter.js';
+import { RedisBreaker, type BreakerState } from './redis-breaker.js';
+import { FallbackLimiter, type FallbackStats } from './redis-fallback.js';
+import { parseRuleName, QuotaBook, QuotaLimiter, type AppQuota, type QuotaSource } from './redis-quotas.js';
+import { RedisTokenBucket } from './redis-token-bucket.js';
+import { TokenBucketLimiter } from './token-bucket.js';
+
+/** Where and how to share limits. Every field but `url` has a default. */
+export interface RedisLimitOptions {
+  /** `host:port` (e.g. `127.0.0.1:6379`) or a `redis://[[user]:password@]host:port[/db]` URL. */
+  url: string;
+  /** Prefix of every bucket key (default 'kateway:rl'); proxies that must share limits use the same one. */
+  keyPrefix?: string;
+  /** Bound on one Redis call, ms (default 100): a hung Redis delays a decision at most this long, then the
+   *  breaker sends decisions local. */
+  commandTimeoutMs?: number;
+  /** TCP connect timeout to Redis, ms (default 1,000). */
+  connectTimeoutMs?: number;
+  /** Local-only period after a failed Redis call before one call probes Redis again, ms (default 1,000). */
+  openMs?: number;
+  /** Longest wait between reconnect attempts, ms (default 1,000; attempts back off from 50 ms). */
+  reconnectMaxDelayMs?: number;
+  /** Share of each rate a local fallback bucket gets, (0, 1] (default 1): with N proxy processes, 1/N keeps the
+   *  fleet near the global limit while Redis is down; 1 keeps every process at the full limit (N× in total). */
+  fallbackShare?: number;
+}
+
+export interface RedisLimitDeps {
+  /** Breaker time (default the system clock); local buckets use the clock startProxy hands to the factory. */
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** 'shared': Redis decides; 'local': Redis is unreachable or cooling off, each process decides alone. */
+export type LimitMode = 'shared' | 'local';
+
+export interface RedisLimitStats extends FallbackStats {
+  mode: LimitMode;
+  breaker: BreakerState;
+  /** ioredis connection status ('ready' when usable). */
+  connection: string;
+}
+
+const DEFAULTS = { keyPrefix: 'kateway:rl', commandTimeoutMs: 100, connectTimeoutMs: 1_000, openMs: 1_000, reconnectMaxDelayMs: 1_000, fallbackShare: 1 };
+
+/**
+ * Owns one Redis connection (per process) and hands startProxy a LimiterFactory (`limiterFactory`, the
+ * ProxyDeps seam) whose limiters share their buckets through Redis. Each limiter is a FallbackLimiter over a
+ * RedisTokenBucket and a local TokenBucketLimiter; per-app quotas from tenant meta (`setQuotas`, `followTenants`)
+ * replace the config default per-app rule for their apps. Redis calls never queue while disconnected
+ * (enableOfflineQueue false), fail at once when the connection drops (maxRetriesPerRequest 0) and are bounded by
+ * `commandTimeoutMs`. Survives proxy reloads: quotas and the connection are kept, limiters are rebuilt.
+ */
+export class RedisRateLimits {
+  readonly #o: Required<RedisLimitOptions>;
+  readonly #client: Redis;
+  readonly #breaker: RedisBreaker;
+  readonly #book = new QuotaBook();
+  readonly #stats: FallbackStats = { shared: 0, local: 0, failures: 0 };
+  readonly #log: Logger;
+  #wasReady = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(opts: RedisLimitOptions, deps: RedisLimitDeps = {}) {
+    const o: Required<RedisLimitOptions> = { ...DEFAULTS, ...stripUndefined(opts), url: opts.url };
+    validate(o);
+    this.#o = o;
+    this.#log = deps.logger ?? createLogger({ svc: 'proxy', part: 'ratelimit' });
+    const clientOpts: RedisOptions = {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      commandTimeout: o.commandTimeoutMs,
+      connectTimeout: o.connectTimeoutMs,
+      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times - 1, 10), o.reconnectMaxDelayMs),
+      // No READONLY/SELECT surprises on reconnect; the limiter sends only its script.
+      enableReadyCheck: true,
+    };
+    this.#client = /^rediss?:\/\//.test(o.url) ? new Redis(o.url, clientOpts) : new Redis({ ...hostPort(o.url), ...clientOpts });
+    this.#breaker = new RedisBreaker({
+      clock: deps.clock ?? systemClock,
+      openMs: o.openMs,
+      connected: () => this.#client.status === 'ready',
+      onChange: (s) => {
+        if (s === 'open') this.#log.warn('Redis rate-limit call failed; deciding locally', { retryInMs: o.openMs });
+        else if (s === 'closed') this.#log.info('rate limits shared through Redis again');
+      },
+    });
+    this.#client.on('ready', () => {
+      this.#wasReady = true;
+      this.#breaker.reset();
+      this.#log.info('rate limits shared through Redis', { url: redact(o.url) });
+    });
+    this.#client.on('close', () => {
+      if (!this.#wasReady) return;
+      this.#wasReady = false;
+      if (!this.#closing) this.#log.warn('Redis connection lost; rate limits fall back to local buckets', { url: redact(o.url) });
+    });
+    // ioredis reports every failed reconnect; the 'close' above already said Redis is gone.
+    this.#client.on('error', (err: Error) => this.#log.debug('Redis client error', { err }));
+  }
+
+  /** The ProxyDeps seam: `startProxy(opts, { source, limiterFactory: limits.limiterFactory })`. */
+  readonly limiterFactory = (cfg: ProxyConfig, clock: Clock): LimiterFactory => {
+    const share = this.#o.fallbackShare;
+    const maxKeys = cfg.rateLimit.maxKeys;
+    return (ratePerSec, capacity, name) => {
+      const bucket = (rate: number, cap: number): RateLimiter =>
+        new FallbackLimiter(
+          new RedisTokenBucket({ client: this.#client, prefix: `${this.#o.keyPrefix}:${name}`, ratePerSec: rate, capacity: cap }),
+          new TokenBucketLimiter({ ratePerSec: rate * share, capacity: Math.max(1, cap * share), maxKeys, clock }),
+          this.#breaker,
+          this.#stats,
+        );
+      const rule = parseRuleName(name);
+      // Tenant-meta quotas are per app: they replace the default per-app rule, not a config file override.
+      if (rule?.scope === 'perApp' && rule.owner === '*') return new QuotaLimiter(rule.dim, this.#book, ratePerSec, capacity, bucket);
+      return bucket(ratePerSec, capacity);
+    };
+  };
+
+  /** Replaces the per-app quotas (Appid → {requestsPerSec, bytesPerSec}); an app left out gets the config rule. */
+  setQuotas(quotas: ReadonlyMap<string, AppQuota | undefined> | Readonly<Record<string, AppQuota | undefined>>): void {
+    this.#book.set(quotas);
+  }
+
+  /** Follows a tenant source's AppRecord.quotas (e.g. the ZooKeeper tenant source); returns the unsubscribe. */
+  followTenants(source: QuotaSource): () => void {
+    return this.#book.follow(source);
+  }
+
+  get mode(): LimitMode {
+    return this.#client.status === 'ready' && this.#breaker.state === 'closed' ? 'shared' : 'local';
+  }
+
+  stats(): RedisLimitStats {
+    return { ...this.#stats, mode: this.mode, breaker: this.#breaker.state, connection: this.#client.status };
+  }
+
+  /** QUIT (bounded by the command timeout), then no reconnects. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      if (this.#client.status === 'ready') {
+        try {
+          await this.#client.quit();
+          return;
+        } catch {
+          // fall through to a hard disconnect
+        }
+      }
+      this.#client.disconnect();
+    })();
+    return this.#closing;
+  }
+
+  /** Drops the connection at once. */
+  destroy(): void {
+    this.#closing ??= Promise.resolve();
+    this.#client.disconnect();
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function validate(o: Required<RedisLimitOptions>): void {
+  const fail = (f: string, why: string): never => {
+    throw new RangeError(`invalid Redis rate-limit option ${f}: ${why}`);
+  };
+  if (typeof o.url !== 'string' || o.url === '') fail('url', 'must be host:port or a redis:// URL');
+  if (!/^rediss?:\/\//.test(o.url)) hostPort(o.url);
+  if (typeof o.keyPrefix !== 'string' || o.keyPrefix === '') fail('keyPrefix', 'must be a non-empty string');
+  for (const f of ['commandTimeoutMs', 'connectTimeoutMs', 'reconnectMaxDelayMs'] as const) {
+    if (!Number.isInteger(o[f]) || o[f] < 1 || o[f] > 600_000) fail(f, `must be an integer in [1, 600000], got ${o[f]}`);
+  }
+  if (!Number.isInteger(o.openMs) || o.openMs < 0 || o.openMs > 600_000) fail('openMs', `must be an integer in [0, 600000], got ${o.openMs}`);
+  if (!(o.fallbackShare > 0 && o.fallbackShare <= 1)) fail('fallbackShare', `must be in (0, 1], got ${o.fallbackShare}`);
+}
+
+/** `host:port`, `[v6]:port`. */
+function hostPort(s: string): { host: string; port: number } {
+  const i = s.lastIndexOf(':');
+  const host = s.slice(0, i).replace(/^\[(.*)\]$/, '$1');
+  const port = Number(s.slice(i + 1));
+  if (i <= 0 || host === '' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new RangeError(`invalid Redis rate-limit option url: expected host:port, got ${JSON.stringify(s)}`);
+  }
+  return { host, port };
+}
+
+/** The URL without its password, for logs. */
+function redact(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
+}
