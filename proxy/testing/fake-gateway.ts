@@ -61,7 +61,9 @@ export class FakeGateway {
   }
 
   release(token: string): void {
-    this.#held.get(token)?.();
+    const answer = this.#held.get(token);
+    this.#held.delete(token);
+    answer?.();
   }
 
   /** Closes one listener (connections refused from now on) and cuts its open connections. */
@@ -96,7 +98,7 @@ export class FakeGateway {
   }
 
   async close(): Promise<void> {
-    for (const release of this.#held.values()) release();
+    for (const token of [...this.#held.keys()]) this.release(token);
     for (const s of [...this.#servers.keys()]) await this.stopListener(s);
   }
 

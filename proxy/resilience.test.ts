@@ -1,0 +1,158 @@
+// The proxy when gateways misbehave or discovery changes: 503s, last good set, ejection/recovery, (no) retries.
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { Agent } from 'undici';
+import { silentLogger } from '../shared/log.js';
+import { MemorySource } from './discovery/memory-source.js';
+import { startProxy } from './main.js';
+import { FakeGateway } from './testing/fake-gateway.js';
+import { send, startHarness, testOptions, waitFor, type Harness } from './testing/proxy-harness.js';
+import { ManualClock } from './util/manual-clock.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const pub = (x: Harness, body = 'm', headers: Record<string, string> = {}) => x.call('POST', '/v1/msgs/orders/v1', { body, headers });
+
+describe('discovery changes', () => {
+  it('answers 503 {"errmsg"} at once when no gateway was ever discovered', async () => {
+    const source = new MemorySource([]);
+    const proxy = await startProxy(testOptions(), { source, logger: silentLogger });
+    const agent = new Agent();
+    try {
+      const url = `http://127.0.0.1:${proxy.address.port}/v1/msgs/orders/v1`;
+      await send(agent, url, 'POST', { body: 'warm-up' });
+      const t0 = performance.now();
+      const r = await send(agent, url, 'POST', { body: 'x' });
+      assert.equal(r.status, 503);
+      assert.deepEqual(r.json(), { errmsg: 'proxy: no pub gateway available' });
+      assert.ok(performance.now() - t0 < 100, 'no waiting for a gateway that is not there');
+    } finally {
+      await agent.close();
+      await proxy.close();
+    }
+  });
+
+  it('keeps the last good set when discovery suddenly reports no gateway', async () => {
+    h = await startHarness(2);
+    h.source.set([]);
+    const r = await pub(h);
+    assert.equal(r.status, 201);
+    const st = (await h.call('GET', '/proxy/v1/status')).json<{ discovery: { emptyIgnored: number; gateways: number } }>();
+    assert.deepEqual(st.discovery, { updates: 1, emptyIgnored: 1, gateways: 2 });
+  });
+
+  it('gives a new gateway traffic as soon as discovery reports it (well within 1 s)', async () => {
+    h = await startHarness(2);
+    const g3 = await FakeGateway.start('gw3');
+    h.gateways.push(g3);
+    const t0 = performance.now();
+    h.source.set(h.gateways.map((g) => g.endpoint()));
+    await waitFor(async () => {
+      await pub(h!);
+      return g3.count('pub') > 0;
+    }, 1_000, 'a publish on the new gateway');
+    assert.ok(performance.now() - t0 < 1_000);
+  });
+
+  it('sends no new request to a removed gateway while its in-flight request finishes', async () => {
+    h = await startHarness(2, { balancing: { pub: 'round-robin' } });
+    const held = pub(h, 'slow', { 'x-hold': 'h1' });
+    const holder = await Promise.race(h.gateways.map((g) => g.held('h1').then(() => g)));
+    const other = h.gateways.find((g) => g !== holder)!;
+    h.source.set([other.endpoint()]);
+    const before = holder.count('pub');
+    for (let i = 0; i < 10; i++) assert.equal((await pub(h)).headers['x-serverid'], other.id);
+    assert.equal(holder.count('pub'), before);
+    holder.release('h1');
+    const r = await held;
+    assert.equal(r.status, 201);
+    assert.equal(r.headers['x-serverid'], holder.id);
+  });
+});
+
+describe('outlier ejection', () => {
+  it('ejects a gateway answering 5xx, keeps it out, and takes it back after a successful /alive probe', async () => {
+    const clock = new ManualClock();
+    h = await startHarness(3, { health: { consecutive5xx: 5, baseEjectionMs: 1_000 } }, { clock });
+    const bad = h.gateways[1]!;
+    bad.mode.pub = '5xx';
+    const statuses: number[] = [];
+    while (bad.count('pub') < 5) statuses.push((await pub(h)).status);
+    assert.equal(statuses.filter((s) => s === 500).length, 5, 'the 5xx are passed through to the client');
+    for (let i = 0; i < 60; i++) assert.equal((await pub(h)).status, 201);
+    assert.equal(bad.count('pub'), 5, 'no request reaches an ejected gateway');
+
+    bad.mode.pub = 'ok';
+    clock.advance(1_000); // ejection over: one probe to /alive
+    await waitFor(async () => {
+      await pub(h!);
+      return bad.count('pub') > 5;
+    }, 3_000, 'the gateway back in rotation');
+    const st = (await h.call('GET', '/proxy/v1/status')).json<{ gateways: { id: string; listeners: { pub: { ejectionsEnforced: number; ejected: boolean } } }[] }>();
+    assert.deepEqual(st.gateways[1]!.listeners.pub, { ...st.gateways[1]!.listeners.pub, ejectionsEnforced: 1, ejected: false });
+  });
+
+  it('moves a consumer group whose gateway is ejected to the next gateway on the ring, and back', async () => {
+    const clock = new ManualClock();
+    h = await startHarness(3, { health: { consecutive5xx: 3, baseEjectionMs: 1_000 } }, { clock });
+    const sub = () => h!.call('GET', '/v1/msgs/owner/orders/v1?group=gx', { headers: { appid: 'app' } });
+    const owner = String((await sub()).headers['x-serverid']);
+    const g = h.gateways.find((x) => x.id === owner)!;
+    g.mode.sub = '5xx';
+    for (let i = 0; i < 3; i++) assert.equal((await sub()).status, 500);
+    const next = String((await sub()).headers['x-serverid']);
+    assert.notEqual(next, owner);
+    for (let i = 0; i < 10; i++) assert.equal(String((await sub()).headers['x-serverid']), next, 'the group sticks to its new gateway');
+    g.mode.sub = 'ok';
+    clock.advance(1_000);
+    await waitFor(async () => String((await sub()).headers['x-serverid']) === owner, 3_000, 'the group back on its owner');
+  });
+});
+
+describe('retries', () => {
+  it('never re-sends a publish the gateway may have received: reset after send → 502, no duplicate', async () => {
+    h = await startHarness(2, { balancing: { pub: 'round-robin' }, health: { consecutiveLocalFailures: 0 } });
+    const [bad, good] = h.gateways as [FakeGateway, FakeGateway];
+    bad.mode.pub = 'reset';
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await pub(h)).status);
+    assert.equal(statuses.filter((s) => s === 502).length, 5);
+    assert.equal(statuses.filter((s) => s === 201).length, 5);
+    assert.equal(bad.count('pub'), 5);
+    assert.equal(good.count('pub'), 5, 'the other gateway got no copy of a failed publish');
+  });
+
+  it('re-sends a publish that never left (connection refused) to another gateway', async () => {
+    h = await startHarness(2, { balancing: { pub: 'round-robin' }, health: { consecutiveLocalFailures: 0 } });
+    const [down, up] = h.gateways as [FakeGateway, FakeGateway];
+    await down.stopListener('pub');
+    for (let i = 0; i < 10; i++) assert.equal((await pub(h)).status, 201);
+    assert.equal(up.count('pub'), 10);
+    const st = (await h.call('GET', '/proxy/v1/status')).json<{ front: { retries: number }; gateways: { listeners: { pub: { connectErrors: number } } }[] }>();
+    assert.equal(st.front.retries, 5);
+    assert.equal(st.gateways[0]!.listeners.pub.connectErrors, 5);
+  });
+
+  it('answers 503 when no gateway accepts the connection', async () => {
+    h = await startHarness(2);
+    for (const g of h.gateways) await g.stopListener('pub');
+    const r = await pub(h);
+    assert.equal(r.status, 503);
+    assert.deepEqual(r.json(), { errmsg: 'proxy: no gateway reachable' });
+  });
+
+  it('answers 504 when a gateway does not answer in time, and ejects it after repeated timeouts', async () => {
+    h = await startHarness(1, { upstream: { subTimeoutMs: 200 }, health: { consecutiveLocalFailures: 2 } });
+    h.gateways[0]!.mode.sub = 'hang';
+    const sub = () => h!.call('GET', '/v1/msgs/o/t/v1?group=g', { headers: { appid: 'a' } });
+    assert.equal((await sub()).status, 504);
+    assert.equal((await sub()).status, 504);
+    const r = await sub();
+    assert.equal(r.status, 503, 'the only sub gateway is ejected');
+    assert.deepEqual(r.json(), { errmsg: 'proxy: no sub gateway available' });
+  });
+});
