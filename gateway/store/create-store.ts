@@ -29,7 +29,7 @@ export async function createStore(cfg: StoreConfig, log?: Logger): Promise<Store
       const { kind: _kind, synchronous, ...opts } = cfg;
       mkdirSync(dirname(opts.path), { recursive: true });
       const level = synchronous?.toLowerCase() as SqliteSynchronous | undefined;
-      return new SqliteStore(level === undefined ? opts : { ...opts, synchronous: level });
+      return new SqliteStore({ ...opts, ...(level === undefined ? {} : { synchronous: level }), ...(log ? { log } : {}) });
     }
     case 'kafka': {
       // Owned by the Kafka store's engineer; imported lazily so memory/SQLite gateways never load kafkajs.

@@ -1,4 +1,5 @@
 // Options of the SQLite store, with their defaults and the checks that make a bad config fail at startup.
+import type { Logger } from '../../../shared/log.js';
 
 export type SqliteSynchronous = 'normal' | 'full';
 
@@ -43,9 +44,11 @@ export interface SqliteStoreOptions {
   now?: () => number;
   /** Source of each topic's first round-robin partition, in [0, 1). Default Math.random. */
   random?: () => number;
+  /** Where write failures and retention passes are logged. Default: nowhere. */
+  log?: Logger;
 }
 
-export type ResolvedSqliteOptions = Readonly<Required<SqliteStoreOptions>>;
+export type ResolvedSqliteOptions = Readonly<Required<Omit<SqliteStoreOptions, 'log'>>>;
 
 export const SQLITE_STORE_DEFAULTS = {
   synchronous: 'normal',

@@ -1,5 +1,6 @@
 // The embedded durable Store: one SQLite file in WAL mode, shareable by several gateway processes on one host.
 import { AppError, ErrorCode, badRequest, notFound, storeUnavailable } from '../../../shared/errors.js';
+import { type Logger, silentLogger } from '../../../shared/log.js';
 import { partitionForKey } from '../partitioner.js';
 import type {
   GroupReader,
@@ -30,6 +31,7 @@ import { SqliteWriter, type WriterStats } from './sqlite-writer.js';
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly #opts: ResolvedSqliteOptions;
+  readonly #log: Logger;
   readonly #db: SqliteDatabase;
   readonly #stmts: SqliteStatements;
   readonly #writer: SqliteWriter;
@@ -41,17 +43,19 @@ export class SqliteStore implements Store {
   readonly #pruneTimer: NodeJS.Timeout | undefined;
   #pruning: Promise<number> | undefined;
   #closed = false;
+  #closing: Promise<void> | undefined;
 
   /** Opens (creating if needed) the database; throws STORE_UNAVAILABLE when it cannot, TypeError on bad options. */
   constructor(options: SqliteStoreOptions) {
     this.#opts = resolveSqliteOptions(options);
+    this.#log = options.log ?? silentLogger;
     this.#db = openDatabase(this.#opts);
     this.#stmts = prepareStatements(this.#db);
-    this.#writer = new SqliteWriter(this.#db, this.#stmts, this.#opts.maxBatchMessages);
+    this.#writer = new SqliteWriter(this.#db, this.#stmts, this.#opts.maxBatchMessages, this.#log);
     this.#poller = new ChangePoller(this.#opts.pollIntervalMs, () => this.#stmts.dataVersion.get()!);
     this.#retention = new SqliteRetention(this.#db, this.#stmts, this.#opts);
     if (this.#retention.enabled) {
-      this.#pruneTimer = setInterval(() => void this.prune().catch(() => undefined), this.#opts.pruneIntervalMs);
+      this.#pruneTimer = setInterval(() => void this.#scheduledPrune(), this.#opts.pruneIntervalMs);
       this.#pruneTimer.unref();
     }
   }
@@ -159,8 +163,13 @@ export class SqliteStore implements Store {
     return this.#pruning;
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /** Idempotent: every call resolves when the file is closed. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#pruneTimer);
     this.#poller.stop();
@@ -169,6 +178,15 @@ export class SqliteStore implements Store {
     // Writes queued before close still commit; their promises settle before the file closes.
     this.#writer.flush();
     this.#db.close();
+  }
+
+  async #scheduledPrune(): Promise<void> {
+    try {
+      const deleted = await this.prune();
+      if (deleted > 0) this.#log.info('sqlite retention pass', { path: this.#opts.path, deleted });
+    } catch (err) {
+      if (!this.#closed) this.#log.warn('sqlite retention pass failed', { path: this.#opts.path, err });
+    }
   }
 
   #commit(t: SqliteTopic, groupId: string, positions: Position[]): Promise<void> {

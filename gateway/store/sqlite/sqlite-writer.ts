@@ -1,6 +1,7 @@
 // Group commit: the appends and offset commits of one event-loop turn go into ONE immediate transaction.
 import Database from 'better-sqlite3';
 import { storeUnavailable } from '../../../shared/errors.js';
+import type { Logger } from '../../../shared/log.js';
 import type { OutgoingMessage, Position } from '../store.js';
 import type { SqliteDatabase } from './sqlite-schema.js';
 import type { SqliteStatements } from './sqlite-statements.js';
@@ -49,13 +50,15 @@ export class SqliteWriter {
   readonly stats: WriterStats = { transactions: 0, messages: 0 };
   readonly #stmts: SqliteStatements;
   readonly #maxBatchMessages: number;
+  readonly #log: Logger;
   readonly #transaction: (batch: PendingWrite[], touched: Touched) => Array<Position[] | undefined>;
   #queue: PendingWrite[] = [];
   #queuedMessages = 0;
   #scheduled: NodeJS.Immediate | undefined;
 
-  constructor(db: SqliteDatabase, stmts: SqliteStatements, maxBatchMessages: number) {
+  constructor(db: SqliteDatabase, stmts: SqliteStatements, maxBatchMessages: number, log: Logger) {
     this.#stmts = stmts;
+    this.#log = log;
     this.#maxBatchMessages = maxBatchMessages;
     const tx = db.transaction((batch: PendingWrite[], touched: Touched) => this.#write(batch, touched));
     this.#transaction = (batch, touched) => tx.immediate(batch, touched);
@@ -87,6 +90,7 @@ export class SqliteWriter {
     try {
       this.#commitBatch(batch);
     } catch (e) {
+      this.#log.warn('sqlite group commit failed', { writes: batch.length, err: e });
       // A lock timeout would hit every retry too; anything else may come from one bad write, so retry
       // each alone to let the others through.
       if (batch.length === 1 || isBusy(e)) for (const w of batch) w.reject(writeFailed(e));
