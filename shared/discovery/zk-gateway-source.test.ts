@@ -154,9 +154,10 @@ describe('ZkGatewaySource', () => {
       await new GatewayRegistry({ zk: gwZk, endpoint: endpoint('gw-a', zone) }).register();
       await nextSet(src, (s) => s.join() === 'gw-a');
       // While cut off, a gateway joins: the source must catch up on reconnect, then keep following.
-      const expired = expireSession(watcherZk, proxy, gwZk);
-      await new GatewayRegistry({ zk: gwZk, endpoint: endpoint('gw-b', zone) }).register();
-      await expired;
+      await expireSession(watcherZk, proxy, gwZk, {
+        whileCut: () => new GatewayRegistry({ zk: gwZk, endpoint: endpoint('gw-b', zone) }).register(),
+      });
+      assert.deepEqual(ids(src.snapshot()), ['gw-a'], 'nothing seen while cut off');
       await nextSet(src, (s) => s.join() === 'gw-a,gw-b');
       const joined = nextSet(src, (s) => s.join() === 'gw-a,gw-b,gw-c');
       await new GatewayRegistry({ zk: gwZk, endpoint: endpoint('gw-c', zone) }).register();

@@ -74,9 +74,15 @@ export async function startPartitionProxy(target: string): Promise<PartitionProx
 /**
  * Expires the session of `zk` (connected through `proxy`) the way production sees it: cut it off until the server
  * drops the session (an ephemeral probe vanishes, as seen by `observer` in the same chroot), then heal so that `zk`
- * learns of the expiry on reconnect. Resolves once `zk` reported 'expired'.
+ * learns of the expiry on reconnect. `whileCut` runs while `zk` is cut off. Resolves once `zk` reported 'expired'.
  */
-export async function expireSession(zk: ZkClient, proxy: PartitionProxy, observer: ZkClient, deadlineMs = 15_000): Promise<void> {
+export async function expireSession(
+  zk: ZkClient,
+  proxy: PartitionProxy,
+  observer: ZkClient,
+  opts: { deadlineMs?: number; whileCut?: () => Promise<void> } = {},
+): Promise<void> {
+  const deadlineMs = opts.deadlineMs ?? 15_000;
   const probe = `/expire-probe-${randomBytes(4).toString('hex')}`;
   await zk.create(probe, '', { mode: 'ephemeral' });
   const expired = new Promise<void>((resolve) => {
@@ -88,6 +94,7 @@ export async function expireSession(zk: ZkClient, proxy: PartitionProxy, observe
   });
   proxy.partition();
   try {
+    await opts.whileCut?.();
     const deadline = Date.now() + deadlineMs;
     // Polled: the observer could watch the probe, but a poll also covers the observer reconnecting meanwhile.
     while ((await observer.exists(probe)) !== undefined) {
