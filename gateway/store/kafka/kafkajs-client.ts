@@ -120,7 +120,25 @@ export class KafkajsClient implements KafkaClient {
     } catch (e) {
       const err = toClientError(e, `create topic ${topic}`);
       if (err.kind === 'topic-exists') return false;
+      // The controller created it, but the broker kafkajs asked for leaders has not heard of it yet
+      // (seen on a freshly started cluster): wait until the topic shows with a leader per partition.
+      if (err.kind === 'unknown-topic') {
+        await this.#waitForLeaders(topic);
+        return true;
+      }
       throw err;
+    }
+  }
+
+  async #waitForLeaders(topic: string): Promise<void> {
+    try {
+      await retryRetriable(async () => {
+        const meta = await this.#admin.fetchTopicMetadata({ topics: [topic] });
+        const parts = meta.topics.find((t) => t.name === topic)?.partitions ?? [];
+        if (parts.length === 0 || parts.some((p) => p.leader < 0)) throw Object.assign(new Error('no leaders yet'), { retriable: true });
+      });
+    } catch (e) {
+      throw toClientError(e, `wait for leaders of ${topic}`);
     }
   }
 
@@ -141,7 +159,8 @@ export class KafkajsClient implements KafkaClient {
   async groupOffsets(groupId: string, topic: string): Promise<Array<{ partition: number; offset: number }>> {
     await this.#connectAdmin();
     try {
-      const res = await this.#admin.fetchOffsets({ groupId, topics: [topic] });
+      // NOT_COORDINATOR (coordinator moved, or __consumer_offsets still being created) is not retried by kafkajs here.
+      const res = await retryRetriable(() => this.#admin.fetchOffsets({ groupId, topics: [topic] }));
       const parts = res.find((t) => t.topic === topic)?.partitions ?? [];
       return parts
         .map((p) => ({ partition: p.partition, offset: Number(p.offset) }))
@@ -289,14 +308,14 @@ class KafkajsGroupConsumer implements GroupConsumer {
   }
 }
 
-/** Runs `fn`, retrying kafkajs errors flagged retriable up to 5 times with 100-800 ms backoff. */
+/** Runs `fn`, retrying kafkajs errors flagged retriable up to 8 times (100-800 ms apart, ~5 s in all). */
 async function retryRetriable<T>(fn: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();
     } catch (e) {
       const retriable = (e as { retriable?: unknown }).retriable === true;
-      if (!retriable || attempt >= 4) throw e;
+      if (!retriable || attempt >= 7) throw e;
       await new Promise((r) => setTimeout(r, 100 * 2 ** Math.min(attempt, 3)));
     }
   }
