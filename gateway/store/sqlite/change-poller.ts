@@ -22,7 +22,7 @@ export class ChangePoller {
   watch(topic: SqliteTopic): void {
     if (this.#stopped) return;
     this.#watched.add(topic);
-    if (!this.#timer) this.#timer = setTimeout(this.#tick, this.#intervalMs);
+    if (!this.#timer) this.#schedule();
   }
 
   /**
@@ -51,6 +51,12 @@ export class ChangePoller {
       }
       if (this.refresh(topic)) topic.waiters.wakeAll();
     }
-    if (this.#watched.size > 0 && !this.#stopped) this.#timer = setTimeout(this.#tick, this.#intervalMs);
+    if (this.#watched.size > 0 && !this.#stopped) this.#schedule();
   };
+
+  #schedule(): void {
+    // Unref'd: the waiting fetches' own timers keep the process alive, the poller alone should not.
+    this.#timer = setTimeout(this.#tick, this.#intervalMs);
+    this.#timer.unref();
+  }
 }
