@@ -9,8 +9,13 @@ export interface PrivateZookeeperOptions {
 }
 
 /**
- * Starts a standalone ZooKeeper on a free port (~0.5–1 s). `restart()` keeps port and data, so a client session
- * survives a stop/start shorter than its timeout; `kill()` is a SIGKILL.
+ * Starts a standalone ZooKeeper on a free port (~0.5–1 s). `restart()` keeps port and data (sessions are restored
+ * from the snapshot); `kill()` is a SIGKILL.
+ *
+ * Measured here: after a restart, a node-zookeeper-client that reconnects with its OLD session stalls in about half
+ * the cases: no 'connected' and no 'expired' event, ever (the server's `cons` shows the connection with recved=1
+ * sent=0), while a new client connects in ~30 ms. Code that must survive a ZooKeeper restart needs a watchdog that
+ * replaces a client stuck disconnected for longer than its session timeout.
  */
 export function startPrivateZookeeper(opts: PrivateZookeeperOptions = {}): Promise<PrivateServer> {
   return startPrivateServer({
