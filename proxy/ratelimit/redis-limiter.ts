@@ -68,8 +68,7 @@ export class RedisRateLimits {
   #closing: Promise<void> | undefined;
 
   constructor(opts: RedisLimitOptions, deps: RedisLimitDeps = {}) {
-    const o: Required<RedisLimitOptions> = { ...DEFAULTS, ...stripUndefined(opts), url: opts.url };
-    validate(o);
+    const o = resolveRedisLimitOptions(opts);
     this.#o = o;
     this.#log = deps.logger ?? createLogger({ svc: 'proxy', part: 'ratelimit' });
     const clientOpts: RedisOptions = {
@@ -166,8 +165,12 @@ export class RedisRateLimits {
   }
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** Options with defaults applied; throws a RangeError naming the first bad field (config validation can call it). */
+export function resolveRedisLimitOptions(opts: RedisLimitOptions): Required<RedisLimitOptions> {
+  const set = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as Partial<RedisLimitOptions>;
+  const o: Required<RedisLimitOptions> = { ...DEFAULTS, ...set, url: opts.url };
+  validate(o);
+  return o;
 }
 
 function validate(o: Required<RedisLimitOptions>): void {
