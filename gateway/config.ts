@@ -71,6 +71,8 @@ export interface GatewayConfig {
   sub: SubSettings;
   /** Bound on graceful shutdown (default 20 s). */
   shutdownTimeoutMs: number;
+  /** After leaving the registry on shutdown, how long to keep serving normally while proxies notice (default 1 s). */
+  deregisterGraceMs: number;
   /** CPU count announced to the proxy as this gateway's weight. */
   cpu: number;
 }
@@ -113,6 +115,7 @@ export function resolveGatewayConfig(partial: Partial<GatewayConfig> = {}): Gate
     limits: { ...defaultLimits, ...partial.limits },
     sub: { ...defaultSub, ...partial.sub },
     shutdownTimeoutMs: partial.shutdownTimeoutMs ?? 20_000,
+    deregisterGraceMs: partial.deregisterGraceMs ?? 1_000,
     cpu: partial.cpu ?? cpus().length,
   };
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(cfg.id)) throw new Error(`invalid gateway id ${JSON.stringify(cfg.id)}: use [A-Za-z0-9_-]{1,64}`);

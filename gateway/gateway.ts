@@ -102,7 +102,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   // long-polls with 204, let in-flight requests finish, commit the sessions, and only then close the store.
   async function shutdown(): Promise<void> {
     const t0 = Date.now();
-    await deregister?.().catch((err: unknown) => log.warn('deregister failed', { err }));
+    if (deregister) {
+      await deregister().catch((err: unknown) => log.warn('deregister failed', { err }));
+      // Keep serving while the edge sees the node go: requests routed meanwhile still get answers.
+      await new Promise((r) => setTimeout(r, config.deregisterGraceMs));
+    }
     const drained = server!.drain(Math.max(1_000, config.shutdownTimeoutMs - 3_000));
     await sessions.releaseWaiters();
     await drained;
@@ -114,7 +118,15 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     log.info('gateway stopped', { ms: Date.now() - t0 });
   }
 
-  if (deps.register) deregister = await deps.register(running);
+  if (deps.register) {
+    try {
+      deregister = await deps.register(running);
+    } catch (err) {
+      // e.g. a live gateway already holds this id: do not keep serving unregistered.
+      await running.close();
+      throw err;
+    }
+  }
   return running;
 }
 
@@ -124,8 +136,7 @@ async function tenantSourceFor(config: GatewayConfig): Promise<TenantSource> {
       return demoTenantSource(config.tenants.demoKey, config.adminKey);
     case 'file':
       return fileTenantSource(config.tenants.path, config.adminKey);
-    case 'zk': {
-      throw new Error('tenants from ZooKeeper need --zk (wired by gateway/main.ts)');
-    }
+    case 'zk':
+      throw new Error('tenants from ZooKeeper are wired by gateway/zk-wiring.ts (needs --zk)');
   }
 }

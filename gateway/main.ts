@@ -2,12 +2,22 @@
 import { createLogger } from '../shared/log.js';
 import { startGateway, type GatewayDeps } from './gateway.js';
 import { gatewayConfigFrom } from './gateway-options.js';
+import { wireZookeeper, type ZkWiring } from './zk-wiring.js';
 
 /** `kateway gateway [flags]`: starts, prints where it listens, exits 0 after a graceful SIGTERM/SIGINT. */
 export async function runGatewayProcess(argv: string[], deps: GatewayDeps = {}): Promise<void> {
   const config = gatewayConfigFrom(argv, process.env);
   const log = createLogger({ svc: 'gateway', id: config.id });
-  const gw = await startGateway(config, { log, ...deps });
+  if (config.tenants.kind === 'zk' && !config.zk) throw new Error('--tenants zk needs --zk <connect string>');
+  const zk: ZkWiring | undefined = config.zk ? await wireZookeeper(config, log) : undefined;
+  let gw;
+  try {
+    gw = await startGateway(config, { log, ...zk?.deps, ...deps });
+  } catch (err) {
+    await zk?.close();
+    throw err;
+  }
+  const running = gw;
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -18,7 +28,10 @@ export async function runGatewayProcess(argv: string[], deps: GatewayDeps = {}):
       process.exit(1);
     }, config.shutdownTimeoutMs);
     hard.unref();
-    gw.close().then(
+    running
+      .close()
+      .then(() => zk?.close())
+      .then(
       () => process.exit(0),
       (err: unknown) => {
         log.error('shutdown failed', { err });
