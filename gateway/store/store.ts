@@ -62,10 +62,13 @@ export interface GroupReader {
   /**
    * Up to `max` messages after the reader's position, in offset order within each partition.
    * Waits up to `waitMs` for the first message when none is ready; resolves [] on timeout or when
-   * `signal` aborts. Never rejects because of an abort.
+   * `signal` aborts. Never rejects because of an abort; a fetch whose signal is already aborted consumes nothing.
    */
   fetch(max: number, waitMs: number, signal?: AbortSignal): Promise<StoredMessage[]>;
-  /** Persists the group's next offsets. A position behind the stored one is ignored (commits are monotonic). */
+  /**
+   * Persists the group's next offsets. A position behind the stored one is ignored (commits are monotonic).
+   * Rejects after close().
+   */
   commit(positions: Position[]): Promise<void>;
   /** Leaves the group and frees resources. Does not commit. Idempotent. */
   close(): Promise<void>;
@@ -93,7 +96,8 @@ export interface Store {
   partitions(topic: string): Promise<PartitionInfo[]>;
   /** The group's committed next offsets on the topic (partitions it never committed are absent). */
   committed(topic: string, groupId: string): Promise<Position[]>;
+  /** Resolves once the reader's start position is fixed: a message appended afterwards is seen even with reset=newest. */
   openReader(topic: string, groupId: string, opts: ReaderOptions): Promise<GroupReader>;
-  /** Flushes and closes. After close every call rejects. Idempotent. */
+  /** Flushes and closes. After close every call rejects with an AppError. Idempotent. */
   close(): Promise<void>;
 }
