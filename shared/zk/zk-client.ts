@@ -5,6 +5,9 @@ import { silentLogger, type Logger } from '../log.js';
 import { ZkError, isZkError, toZkError } from './zk-error.js';
 import { parentOf } from './paths.js';
 import { watchConnection } from './connection-watchdog.js';
+import { toStat, toWatchEvent, type ZkCreateMode, type ZkNode, type ZkSessionEvent, type ZkStat, type ZkWatcher } from './zk-types.js';
+
+export type { ZkCreateMode, ZkNode, ZkSessionEvent, ZkStat, ZkWatchEvent, ZkWatcher } from './zk-types.js';
 
 export interface ZkClientOptions {
   /** `host:port[,host:port...][/chroot]`. */
@@ -20,54 +23,6 @@ export interface ZkClientOptions {
   /** A connection whose handshake gets no answer for this long is dropped and retried, ms. Default sessionTimeout/3 in [250, 2000]. */
   handshakeTimeoutMs?: number;
   log?: Logger;
-}
-
-/** Session lifecycle. `newSession` is true on the first connect and after an expiry: ephemerals and watches are gone. */
-export type ZkSessionEvent =
-  | { type: 'connected'; sessionId: string; newSession: boolean }
-  | { type: 'disconnected' }
-  | { type: 'expired'; sessionId: string };
-
-export interface ZkStat {
-  version: number;
-  /** Children version: bumped on every child create/delete. */
-  cversion: number;
-  /** Hex session id of the owner of an ephemeral node; undefined for a persistent node. */
-  ephemeralOwner: string | undefined;
-  numChildren: number;
-  dataLength: number;
-}
-
-export interface ZkNode {
-  data: Buffer;
-  stat: ZkStat;
-}
-
-export type ZkCreateMode = 'persistent' | 'ephemeral';
-export interface ZkWatchEvent {
-  type: 'created' | 'deleted' | 'dataChanged' | 'childrenChanged';
-  path: string;
-}
-/** A one-shot watch. Pass the same function again to re-arm it: ZooKeeper keeps one registration per function. */
-export type ZkWatcher = (event: ZkWatchEvent) => void;
-
-const NO_OWNER = '0000000000000000';
-const eventTypes: Record<number, ZkWatchEvent['type']> = {
-  [zookeeper.Event.NODE_CREATED]: 'created',
-  [zookeeper.Event.NODE_DELETED]: 'deleted',
-  [zookeeper.Event.NODE_DATA_CHANGED]: 'dataChanged',
-  [zookeeper.Event.NODE_CHILDREN_CHANGED]: 'childrenChanged',
-};
-
-function toStat(s: LibStat): ZkStat {
-  const owner = s.ephemeralOwner.toString('hex');
-  return {
-    version: s.version,
-    cversion: s.cversion,
-    ephemeralOwner: owner === NO_OWNER ? undefined : owner,
-    numChildren: s.numChildren,
-    dataLength: s.dataLength,
-  };
 }
 
 type Done<T> = (err: unknown, value?: T) => void;
@@ -107,6 +62,10 @@ export class ZkClient {
 
   private constructor(opts: ZkClientOptions) {
     if (!opts.connectString) throw new Error('ZkClient: connectString is required');
+    for (const k of ['sessionTimeoutMs', 'connectTimeoutMs', 'operationTimeoutMs', 'reconnectDelayMs', 'handshakeTimeoutMs'] as const) {
+      const v = opts[k];
+      if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new Error(`ZkClient: ${k} must be a number > 0, got ${v}`);
+    }
     this.connectString = opts.connectString;
     this.#sessionTimeoutMs = opts.sessionTimeoutMs ?? 10_000;
     this.#opTimeoutMs = opts.operationTimeoutMs ?? 5000;
@@ -147,21 +106,21 @@ export class ZkClient {
     const mode = opts.mode === 'ephemeral' ? zookeeper.CreateMode.EPHEMERAL : zookeeper.CreateMode.PERSISTENT;
     const once = (): Promise<string> =>
       this.#op<string>('create', path, (c, done) => c.create(path, buf, mode, (err, p) => done(err, p)));
-    if (opts.parents && parentOf(path) !== '/') await this.mkdirp(parentOf(path));
+    if (!opts.parents) return once();
+    // Parents usually exist already: try first, and walk the path only when the server says one is missing.
     try {
       return await once();
     } catch (e) {
-      // A concurrent recursive remove can take a parent away between mkdirp and create: redo both once.
-      if (!opts.parents || !isZkError(e, 'NO_NODE')) throw e;
-      await this.mkdirp(parentOf(path));
-      return once();
+      if (!isZkError(e, 'NO_NODE')) throw e;
     }
+    await this.mkdirp(parentOf(path));
+    return once();
   }
 
   /** Creates `path` and its missing ancestors as empty persistent nodes (like mkdir -p). */
   async mkdirp(path: string): Promise<void> {
     let cur = '';
-    for (const part of path.split('/').slice(1)) {
+    for (const part of path.split('/').filter(Boolean)) {
       cur += `/${part}`;
       try {
         await this.#op<string>('create', cur, (c, done) => c.create(cur, (err, p) => done(err, p)));
@@ -319,10 +278,10 @@ export class ZkClient {
     if (!w) {
       // A throwing watcher would run inside the library's socket handler and break the connection: contain it.
       w = (e: LibEvent): void => {
-        const type = eventTypes[e.getType()];
-        if (!type || this.#closed) return;
+        const event = toWatchEvent(e);
+        if (!event || this.#closed) return;
         try {
-          watcher({ type, path: e.getPath() });
+          watcher(event);
         } catch (err) {
           this.#log.error('zookeeper watcher threw', { err, path: e.getPath() });
         }
