@@ -209,11 +209,10 @@ describe('proxy rate limits > Redis stopped and restarted', () => {
 });
 
 describe('proxy rate limits > 429 responses', () => {
+  const LIMITS = { perApp: { requestsPerSec: 0.1, burstSec: 100 }, perAppTopic: { bytesPerSec: 1000, burstSec: 1 } };
   let fleet: Fleet;
   before(async () => {
-    fleet = await Fleet.start(await requireRedis(), {
-      rateLimit: { perApp: { requestsPerSec: 0.1, burstSec: 100 }, perAppTopic: { bytesPerSec: 1000, burstSec: 1 } },
-    });
+    fleet = await Fleet.start(await requireRedis(), { rateLimit: LIMITS });
   });
   after(() => fleet.close());
 
@@ -241,6 +240,13 @@ describe('proxy rate limits > 429 responses', () => {
     assert.equal(r.headers['ratelimit-limit'], '1000');
     assert.ok(Number(r.headers['retry-after']) === 3 || Number(r.headers['retry-after']) === 2, `Retry-After ${r.headers['retry-after']}`);
     assert.equal((await a.pub('bytes', Buffer.alloc(100, 1), 'other')).status, 201, 'another topic has its own bucket');
+  });
+
+  it('keeps the shared buckets across a config reload (local buckets would start full again)', async () => {
+    const { a } = fleet;
+    assert.deepEqual(await fleet.untilRefused(a, 'reload'), [...accepted(10), 429]);
+    await a.proxy.reload(testOptions({ rateLimit: { ...LIMITS, maxKeys: 50_000 } }));
+    assert.equal((await a.pub('reload')).status, 429, 'the new Admission reads the same Redis bucket');
   });
 
   it('applies a per-app quota from tenant meta on both proxies', async () => {
