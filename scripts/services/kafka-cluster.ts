@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { isFormatted, brokerLaunchSpec, brokerLogFiles, kafkaMetadataReady, prepareBroker } from './kafka-broker.js';
 import { ensureKafkaLibs, kafkaLibsDir } from './kafka-dist.js';
 import type { ManagedService, StartOptions } from './managed-service.js';
+import { port } from './ports.js';
 
 export const CLUSTER_SIZE = 3;
 /** Client port of broker i (0-based; node id i+1). */
-export const clusterBrokerPort = (i: number): number => 19092 + i;
+export const clusterBrokerPort = (i: number): number => port(19092) + i;
 /** Controller port of broker i. */
-const controllerPort = (i: number): number => 19192 + i;
+const controllerPort = (i: number): number => port(19192) + i;
 const indexes = [...Array(CLUSTER_SIZE).keys()];
 
 /** Member name of broker i: `broker-<node id>`. */

@@ -2,10 +2,11 @@
 import { brokerLaunchSpec, brokerLogFiles, kafkaMetadataReady, prepareBroker } from './kafka-broker.js';
 import { ensureKafkaLibs, kafkaLibsDir } from './kafka-dist.js';
 import type { ManagedService, StartOptions } from './managed-service.js';
+import { port } from './ports.js';
 
 /** The shared instance's client port (KATEWAY_TEST_KAFKA=127.0.0.1:9092). */
-export const KAFKA_PORT = 9092;
-export const KAFKA_CONTROLLER_PORT = 9093;
+export const KAFKA_PORT = port(9092);
+export const KAFKA_CONTROLLER_PORT = port(9093);
 
 export const kafkaService: ManagedService = {
   name: 'kafka',

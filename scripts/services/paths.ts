@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { portOffset } from './ports.js';
 
 /** The repository root: the nearest folder above this file that holds package.json (works from dist/ and source). */
 export function repoRoot(): string {
@@ -14,9 +15,13 @@ export function repoRoot(): string {
   }
 }
 
-/** State of the shared services (pid files, configs, data, logs): `.data/infra/<service>`. */
+/**
+ * State of the shared services (pid files, configs, data, logs): `.data/infra/<service>`, or `.data/infra-<offset>/`
+ * for the separate set a KATEWAY_INFRA_PORT_OFFSET selects.
+ */
 export function infraDir(service: string): string {
-  return join(repoRoot(), '.data', 'infra', service);
+  const offset = portOffset();
+  return join(repoRoot(), '.data', offset ? `infra-${offset}` : 'infra', service);
 }
 
 /** Cached downloads (Kafka jars, the Maven repository): `.cache/<name>`. */

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import type { ManagedService, StartOptions } from './managed-service.js';
 import { redisPing } from './net.js';
 import type { LaunchSpec } from './proc.js';
+import { port } from './ports.js';
 
 /** The shared instance's port (KATEWAY_TEST_REDIS=127.0.0.1:6379). */
-export const REDIS_PORT = 6379;
+export const REDIS_PORT = port(6379);
 
 /** Prepares `dir` (Redis keeps nothing: no RDB snapshots, no AOF). */
 export function prepareRedisDir(dir: string, fresh: boolean): void {

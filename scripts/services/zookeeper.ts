@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import type { ManagedService, StartOptions } from './managed-service.js';
 import { zkFourLetter } from './net.js';
 import type { LaunchSpec } from './proc.js';
+import { port } from './ports.js';
 
 /** The shared instance's port (KATEWAY_TEST_ZK=127.0.0.1:2181). */
-export const ZK_PORT = 2181;
+export const ZK_PORT = port(2181);
 
 const CLASSPATH = '/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar';
 
