@@ -109,9 +109,11 @@ export class KafkaGroupReader implements GroupReader {
 
   async fetch(max: number, waitMs: number, signal?: AbortSignal): Promise<StoredMessage[]> {
     if (this.#fatal) throw this.#fatal;
-    if (this.#closing) return [];
-    if (this.#available() === 0 && waitMs > 0 && !signal?.aborted) await this.#waitForData(waitMs, signal);
+    // An aborted caller is gone: hand it nothing, so that nothing is consumed on its behalf.
+    if (this.#closing || signal?.aborted) return [];
+    if (this.#available() === 0 && waitMs > 0) await this.#waitForData(waitMs, signal);
     if (this.#fatal) throw this.#fatal;
+    if (signal?.aborted) return [];
     return this.#take(max);
   }
 
@@ -145,8 +147,11 @@ export class KafkaGroupReader implements GroupReader {
       if (!Number.isInteger(p.offset) || p.offset < 0) continue;
       if (p.offset > (best.get(p.partition) ?? -1)) best.set(p.partition, p.offset);
     }
+    // Only partitions this member holds: after a rebalance another member owns the others, and a late
+    // commit from here could move its progress back (more redelivery). The new owner re-reads them from
+    // the group's committed offset instead: at-least-once either way.
     const fresh = [...best]
-      .filter(([partition, offset]) => offset > (this.#committed.get(partition) ?? -1))
+      .filter(([partition, offset]) => this.#assigned.has(partition) && offset > (this.#committed.get(partition) ?? -1))
       .map(([partition, offset]) => ({ partition, offset }));
     if (fresh.length === 0 || !this.#consumer) return;
     try {

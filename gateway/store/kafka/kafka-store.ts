@@ -73,6 +73,8 @@ export class KafkaStore implements Store {
   readonly #batcher: ProduceBatcher;
   readonly #rr = new Map<string, RoundRobinPartitioner>();
   readonly #readers = new Set<GroupReader>();
+  /** Appends not yet settled: close() lets them finish (each is bounded by the produce timeout). */
+  readonly #appending = new Set<Promise<unknown>>();
   readonly #produceTimeoutMs: number;
   readonly #adminTimeoutMs: number;
   readonly #defaultRf: number;
@@ -134,8 +136,10 @@ export class KafkaStore implements Store {
     if (!gate.allowed) {
       throw storeUnavailable('kafka: circuit open', { retryAfterSec: Math.max(1, Math.ceil(gate.retryAfterMs / 1000)) });
     }
+    const work = this.#append(topic, messages, opts);
+    this.#appending.add(work);
     try {
-      const positions = await this.#append(topic, messages, opts);
+      const positions = await work;
       this.#breaker.onSuccess();
       return positions;
     } catch (e) {
@@ -144,6 +148,8 @@ export class KafkaStore implements Store {
       else this.#breaker.onNeutral();
       if (err.code === ErrorCode.NOT_FOUND) this.#topics.forget(topic);
       throw err;
+    } finally {
+      this.#appending.delete(work);
     }
   }
 
@@ -178,6 +184,8 @@ export class KafkaStore implements Store {
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      // New calls are refused from here on; appends already accepted finish (or time out) first.
+      await Promise.allSettled([...this.#appending]);
       await Promise.allSettled([...this.#readers].map((r) => r.close()));
       await this.#client.close();
     })();
