@@ -23,6 +23,7 @@ const keyOf = (l: ListenerConfig): string => `${l.host}:${l.port}`;
 export class FrontServer {
   readonly #pipeline: Pipeline;
   readonly #log: Logger;
+  /** By bound address:port. */
   readonly #entries = new Map<string, Entry>();
   readonly #onDeadline: () => void;
   #client: ClientConfig;
@@ -42,18 +43,30 @@ export class FrontServer {
   /** Brings the listeners in line with `listeners`; resolves when new ones listen (removed ones drain on their own). */
   async apply(listeners: readonly ListenerConfig[], client: ClientConfig, drainTimeoutMs: number): Promise<void> {
     this.#client = client;
-    const wanted = new Map(listeners.map((l) => [keyOf(l), l]));
-    for (const [key, e] of this.#entries) {
-      const l = wanted.get(key);
-      if (l) {
-        e.cfg = l;
-        this.#tune(e.server);
-      } else {
-        this.#entries.delete(key);
-        void this.#drain(e, drainTimeoutMs);
+    const kept = new Set<Entry>();
+    const toStart: ListenerConfig[] = [];
+    for (const l of listeners) {
+      // A listener asked for port 0 is also known by the port it got, so a reload may name that port.
+      const e = [...this.#entries.values()].find(
+        (x) => !kept.has(x) && (keyOf(x.cfg) === keyOf(l) || (x.address.port === l.port && x.cfg.host === l.host)),
+      );
+      if (!e) {
+        toStart.push(l);
+        continue;
       }
+      kept.add(e);
+      e.cfg = l;
+      this.#tune(e.server);
     }
-    for (const [key, l] of wanted) if (!this.#entries.has(key)) this.#entries.set(key, await this.#start(l));
+    for (const [key, e] of this.#entries) {
+      if (kept.has(e)) continue;
+      this.#entries.delete(key);
+      void this.#drain(e, drainTimeoutMs);
+    }
+    for (const l of toStart) {
+      const e = await this.#start(l);
+      this.#entries.set(`${e.address.address}:${e.address.port}`, e);
+    }
   }
 
   /** Drains every listener; resolves when all client connections are gone (forced after `drainTimeoutMs`). */
