@@ -20,8 +20,13 @@ const REQS = '*:perApp:requests';
 
 /** Every instance a test opens, closed in after(). */
 const opened: RedisRateLimits[] = [];
+/**
+ * A 2 s command timeout unless a test says otherwise: on a starved test machine an event-loop stall longer than the
+ * timeout fails calls whose replies already arrived (timers run before I/O), and exact counts would then include
+ * local decisions. The hung-Redis test sets its own short timeout.
+ */
 function limits(url: string, o: Partial<RedisLimitOptions> = {}, clock?: Clock): RedisRateLimits {
-  const l = new RedisRateLimits({ url, reconnectMaxDelayMs: 100, ...o }, { logger: silentLogger, ...(clock ? { clock } : {}) });
+  const l = new RedisRateLimits({ url, reconnectMaxDelayMs: 100, commandTimeoutMs: 2_000, ...o }, { logger: silentLogger, ...(clock ? { clock } : {}) });
   opened.push(l);
   return l;
 }

@@ -17,8 +17,10 @@ export interface RedisLimitOptions {
   url: string;
   /** Prefix of every bucket key (default 'kateway:rl'); proxies that must share limits use the same one. */
   keyPrefix?: string;
-  /** Bound on one Redis call, ms (default 100): a hung Redis delays a decision at most this long, then the
-   *  breaker sends decisions local. */
+  /** Bound on one Redis call, ms (default 250): a hung Redis delays a decision at most this long, then the
+   *  breaker sends decisions local. Not much lower: an event-loop stall longer than this fails calls whose replies
+   *  already arrived (Node runs timers before I/O) and sends decisions local for `openMs`. A stopped Redis costs
+   *  no wait at all (the connection is known down). */
   commandTimeoutMs?: number;
   /** TCP connect timeout to Redis, ms (default 1,000). */
   connectTimeoutMs?: number;
@@ -47,7 +49,7 @@ export interface RedisLimitStats extends FallbackStats {
   connection: string;
 }
 
-const DEFAULTS = { keyPrefix: 'kateway:rl', commandTimeoutMs: 100, connectTimeoutMs: 1_000, openMs: 1_000, reconnectMaxDelayMs: 1_000, fallbackShare: 1 };
+const DEFAULTS = { keyPrefix: 'kateway:rl', commandTimeoutMs: 250, connectTimeoutMs: 1_000, openMs: 1_000, reconnectMaxDelayMs: 1_000, fallbackShare: 1 };
 
 /**
  * Owns one Redis connection (per process) and hands startProxy a LimiterFactory (`limiterFactory`, the
