@@ -12,7 +12,7 @@ import { resolveProxyConfig } from '../config.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { ManualClock } from '../util/manual-clock.js';
 import type { RateDecision, RateLimiter } from './limiter.js';
-import { RedisRateLimits, type RedisLimitOptions } from './redis-limiter.js';
+import { RedisRateLimits, resolveRedisLimitOptions, type RedisLimitOptions } from './redis-limiter.js';
 import { TokenBucketLimiter } from './token-bucket.js';
 
 const cfg = resolveProxyConfig({ workers: 0 });
@@ -159,7 +159,16 @@ describe('RedisRateLimits > shared buckets', () => {
     assert.equal((await acquire(la, 'vip')).limit, 10, 'quota removed: the rule again');
   });
 
-  it('rejects bad options before connecting', () => {
+  it('fills in defaults, and rejects bad options before connecting', () => {
+    assert.deepEqual(resolveRedisLimitOptions({ url: '127.0.0.1:6379', openMs: undefined }), {
+      url: '127.0.0.1:6379',
+      keyPrefix: 'kateway:rl',
+      commandTimeoutMs: 250,
+      connectTimeoutMs: 1_000,
+      openMs: 1_000,
+      reconnectMaxDelayMs: 1_000,
+      fallbackShare: 1,
+    });
     const bad: Partial<RedisLimitOptions>[] = [{ url: '' }, { url: 'nohost' }, { url: '127.0.0.1:0' }, { fallbackShare: 0 }, { fallbackShare: 2 }, { commandTimeoutMs: 0 }, { openMs: -1 }, { keyPrefix: '' }];
     for (const o of bad) assert.throws(() => new RedisRateLimits({ url: '127.0.0.1:6379', ...o }, { logger: silentLogger }), RangeError, JSON.stringify(o));
   });
