@@ -5,7 +5,15 @@ import { cpus } from 'node:os';
 export type StoreSettings =
   | { kind: 'memory'; maxMessagesPerPartition?: number }
   | { kind: 'sqlite'; path: string; synchronous?: 'NORMAL' | 'FULL' }
-  | { kind: 'kafka'; brokers: string[]; clientId?: string };
+  | {
+      kind: 'kafka';
+      brokers: string[];
+      clientId?: string;
+      /** Replication factor of topics created without one (default 1; use 3 in production). */
+      defaultReplicationFactor?: number;
+      /** Bound on one publish, ms (default 5,000): past it the publish answers 503, never hangs. */
+      produceTimeoutMs?: number;
+    };
 
 /** Where apps, secrets and permissions come from. */
 export type TenantSettings =

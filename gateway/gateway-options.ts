@@ -14,6 +14,8 @@ export const gatewayFlags = {
   'sqlite-path': { type: 'string' },
   'sqlite-sync': { type: 'string' },
   kafka: { type: 'string' },
+  'kafka-replication': { type: 'string' },
+  'kafka-produce-timeout-ms': { type: 'string' },
   zk: { type: 'string' },
   tenants: { type: 'string' },
   'tls-cert': { type: 'string' },
@@ -45,7 +47,12 @@ export function gatewayConfigFrom(argv: string[], env: NodeJS.ProcessEnv): Gatew
     store = { kind: 'sqlite', path: pick('sqlite-path', 'KATEWAY_SQLITE_PATH') ?? '.data/kateway.db', synchronous: sync };
   } else if (storeKind === 'kafka') {
     const brokers = (pick('kafka', 'KATEWAY_KAFKA_BROKERS') ?? '127.0.0.1:9092').split(',').map((s) => s.trim()).filter(Boolean);
-    store = { kind: 'kafka', brokers };
+    store = {
+      kind: 'kafka',
+      brokers,
+      defaultReplicationFactor: int('kafka-replication', 'KATEWAY_KAFKA_REPLICATION') ?? 1,
+      produceTimeoutMs: int('kafka-produce-timeout-ms', 'KATEWAY_KAFKA_PRODUCE_TIMEOUT_MS') ?? 5_000,
+    };
   } else throw new Error(`--store must be memory, sqlite or kafka, got ${JSON.stringify(storeKind)}`);
 
   const zk = pick('zk', 'KATEWAY_ZK');

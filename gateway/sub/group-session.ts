@@ -62,6 +62,7 @@ export class GroupSession {
   #closed = false;
   /** Set when the gateway drains: pulls answer at once instead of long-polling. */
   #noWait = false;
+  #broken = false;
   readonly #commitTimer: NodeJS.Timeout;
   #sweepTimer: NodeJS.Timeout | undefined;
   /** Milliseconds of the last client request; the registry closes idle sessions. */
@@ -78,6 +79,11 @@ export class GroupSession {
     this.lastUsed = opts.now();
     this.#commitTimer = setInterval(() => void this.commit().catch(() => undefined), opts.commitIntervalMs);
     this.#commitTimer.unref();
+  }
+
+  /** True once the reader failed: the registry replaces the session (uncommitted messages are delivered again). */
+  get broken(): boolean {
+    return this.#broken;
   }
 
   get waiting(): number {
@@ -274,6 +280,7 @@ export class GroupSession {
       try {
         batch = await this.#reader.fetch(want, 5_000, ac.signal);
       } catch (err) {
+        this.#broken = true;
         const e = err instanceof AppError ? err : new AppError(ErrorCode.STORE_UNAVAILABLE, 'store fetch failed', { cause: err });
         for (const w of this.#waiters.splice(0)) {
           w.cleanup();

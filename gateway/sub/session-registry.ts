@@ -39,6 +39,13 @@ export class SessionRegistry {
     if (this.#closed) throw badRequest('server is shutting down');
     const groupId = storeGroupId(subAppid, group);
     let pending = this.#sessions.get(groupId);
+    const existing = pending && (await pending.catch(() => undefined));
+    if (existing?.broken && this.#sessions.get(groupId) === pending) {
+      this.#sessions.delete(groupId);
+      void existing.close().catch(() => undefined);
+      pending = undefined;
+    }
+    pending ??= this.#sessions.get(groupId);
     if (!pending) {
       pending = this.store.openReader(topic, groupId, { reset }).then(
         (reader) => new GroupSession(topic, groupId, reader, { ...this.opts, log: this.log }),
