@@ -37,7 +37,8 @@ export interface UpstreamConfig {
   connectTimeoutMs: number;
   /** Idle keep-alive of pooled gateway connections, ms (default 4,000; the gateway's Keep-Alive hint wins if shorter). */
   keepAliveTimeoutMs: number;
-  /** Most connections per gateway listener (default 512). */
+  /** Most pooled connections per gateway listener (default 1,024). Keep it >= maxInflightPerHost: a long poll holds a
+   * connection for up to 30 s, and requests beyond the connections wait in the pool. */
   connectionsPerHost: number;
   /** Most concurrent requests per gateway listener (default 1,024): a full listener is skipped like an ejected one. */
   maxInflightPerHost: number;
@@ -135,7 +136,7 @@ export const defaults = {
   upstream: {
     connectTimeoutMs: 1_000,
     keepAliveTimeoutMs: 4_000,
-    connectionsPerHost: 512,
+    connectionsPerHost: 1_024,
     maxInflightPerHost: 1_024,
     pubTimeoutMs: 30_000,
     subTimeoutMs: 40_000,

@@ -79,7 +79,6 @@ describe('ProxyHandle > reload', () => {
     const clock = new ManualClock();
     h = await startHarness(2, { health: { consecutive5xx: 2 } }, { clock });
     h.gateways[0]!.mode.pub = '5xx';
-    h.gateways[1]!.mode.pub = '5xx';
     while (h.gateways[0]!.count('pub') < 2) await h.call('POST', '/v1/msgs/t/v1', { body: 'x' });
     await h.proxy.reload(testOptions({ health: { consecutive5xx: 2 }, upstream: { pubTimeoutMs: 5_000 } }));
     const st = (await h.call('GET', '/proxy/v1/status')).json<{ gateways: { listeners: { pub: { ejected: boolean; totalSessions: number } } }[] }>();

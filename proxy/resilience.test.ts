@@ -113,6 +113,24 @@ describe('outlier ejection', () => {
   });
 });
 
+describe('client aborts', () => {
+  it('ends the upstream long poll when the subscriber goes away, without blaming the gateway', async () => {
+    h = await startHarness(1);
+    const g = h.gateways[0]!;
+    g.mode.sub = 'hang';
+    const ac = new AbortController();
+    const poll = fetch(`${h.url}/v1/msgs/o/t/v1?group=g`, { headers: { appid: 'a' }, signal: ac.signal });
+    await waitFor(() => g.count('sub') === 1, 3_000, 'the poll to reach the gateway');
+    ac.abort();
+    await assert.rejects(poll);
+    await waitFor(() => g.abandoned === 1, 3_000, 'the upstream request to be closed');
+    const st = (await h.call('GET', '/proxy/v1/status')).json<{ front: { clientAborts: number }; gateways: { listeners: { sub: { ejected: boolean; currentSessions: number } } }[] }>();
+    assert.equal(st.front.clientAborts, 1);
+    assert.equal(st.gateways[0]!.listeners.sub.currentSessions, 0);
+    assert.equal(st.gateways[0]!.listeners.sub.ejected, false);
+  });
+});
+
 describe('retries', () => {
   it('never re-sends a publish the gateway may have received: reset after send → 502, no duplicate', async () => {
     h = await startHarness(2, { balancing: { pub: 'round-robin' }, health: { consecutiveLocalFailures: 0 } });

@@ -6,6 +6,7 @@ import type { Outcome } from '../health/outlier-detector.js';
 import type { Host } from '../upstream/host.js';
 import type { Forwarder } from './forwarder.js';
 import { downstreamHeaders } from './headers.js';
+import { watchClient, unwatchClient, type ClientBound } from './client-watch.js';
 import { classifyFailure, failureError } from './map-error.js';
 import { sendError } from './respond.js';
 
@@ -29,7 +30,7 @@ export interface ExchangeEnv {
  * `onConnect` is undici's signal that the request was handed to a socket; before it, nothing reached the gateway,
  * so only then may the request go to another gateway (a publish must never be sent twice).
  */
-export class Exchange implements Dispatcher.DispatchHandler {
+export class Exchange implements Dispatcher.DispatchHandler, ClientBound {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   /** Affinity key for hashing policies. */
@@ -62,11 +63,13 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.key = key;
     this.#bodyBytes = Buffer.isBuffer(body) ? body.length : 0;
     this.#opts = { method: req.method ?? 'GET', path: req.url ?? '/', headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
-    res.once('close', () => {
-      if (res.writableFinished) return;
-      this.#clientGone = true;
-      this.#abort?.(new Error('client went away'));
-    });
+    watchClient(req.socket, this);
+  }
+
+  /** The client connection closed before the response completed: stop the upstream request too. */
+  clientGone(): void {
+    this.#clientGone = true;
+    this.#abort?.(new Error('client went away'));
   }
 
   /** Starts (or restarts) the exchange on `host`, which the caller picked as available. */
@@ -114,6 +117,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   onComplete(): void {
     const h = this.host!;
     h.inflight--;
+    unwatchClient(this.req.socket, this);
     this.res.end();
     this.#env.report(h, this.#status >= 500 ? '5xx' : 'ok');
   }
@@ -123,6 +127,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     h.inflight--;
     const env = this.#env;
     const kind = classifyFailure(err, this.#sent, this.#clientGone);
+    if (kind !== 'unsent') unwatchClient(this.req.socket, this);
     switch (kind) {
       case 'client-abort':
         h.stats.clientAborts++;
@@ -140,6 +145,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
           this.send(next);
           return;
         }
+        unwatchClient(this.req.socket, this);
         env.front.unreachable++;
         break;
       }

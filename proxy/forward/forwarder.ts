@@ -8,7 +8,7 @@ export type PoolFactory = (origin: string, opts: Pool.Options) => Dispatcher;
 
 export const defaultPoolFactory: PoolFactory = (origin, opts) => new Pool(origin, opts);
 
-const poolKeys = (c: UpstreamConfig): string => `${c.connectTimeoutMs}/${c.keepAliveTimeoutMs}/${c.maxInflightPerHost}`;
+const poolKeys = (c: UpstreamConfig): string => `${c.connectTimeoutMs}/${c.keepAliveTimeoutMs}/${c.connectionsPerHost}`;
 
 /**
  * Pools are created on first use and keyed by host key. `retire` (the host left discovery) closes a pool
@@ -30,7 +30,7 @@ export class Forwarder {
     let pool = this.#pools.get(host.key);
     if (!pool) {
       pool = this.#factory(`http://${host.address}`, {
-        connections: this.#cfg.maxInflightPerHost,
+        connections: this.#cfg.connectionsPerHost,
         pipelining: 1,
         connectTimeout: this.#cfg.connectTimeoutMs,
         keepAliveTimeout: this.#cfg.keepAliveTimeoutMs,

@@ -29,6 +29,8 @@ export class FakeGateway {
   readonly mode: Record<Service, FakeMode> = { pub: 'ok', sub: 'ok', man: 'ok' };
   /** When false, /alive answers 503. */
   alive = true;
+  /** Requests whose connection closed before they were answered (the proxy gave up on them). */
+  abandoned = 0;
   readonly #servers = new Map<Service, Server>();
   readonly #ports = new Map<Service, number>();
   readonly #held = new Map<string, () => void>();
@@ -108,6 +110,9 @@ export class FakeGateway {
       return;
     }
     const chunks: Buffer[] = [];
+    res.once('close', () => {
+      if (!res.writableFinished) this.abandoned++;
+    });
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
