@@ -11,6 +11,8 @@ export const ProxyErrorCode = {
   /** The gateway did not answer within the route's timeout. */
   UPSTREAM_TIMEOUT: 'PX_UPSTREAM_TIMEOUT',
   RATE_LIMITED: 'PX_RATE_LIMITED',
+  /** A request the proxy cannot forward as sent (invalid header or path). */
+  BAD_REQUEST: 'PX_BAD_REQUEST',
   NOT_FOUND: 'PX_NOT_FOUND',
   DRAINING: 'PX_DRAINING',
 } as const;
@@ -22,6 +24,7 @@ const statusOf: Record<ProxyErrorCode, number> = {
   PX_UPSTREAM_FAILED: 502,
   PX_UPSTREAM_TIMEOUT: 504,
   PX_RATE_LIMITED: 429,
+  PX_BAD_REQUEST: 400,
   PX_NOT_FOUND: 404,
   PX_DRAINING: 503,
 };
@@ -37,7 +40,7 @@ export class ProxyError extends Error {
     this.name = 'ProxyError';
     this.code = code;
     this.status = statusOf[code];
-    this.retriable = code !== ProxyErrorCode.UPSTREAM_FAILED && code !== ProxyErrorCode.NOT_FOUND;
+    this.retriable = code !== ProxyErrorCode.UPSTREAM_FAILED && code !== ProxyErrorCode.NOT_FOUND && code !== ProxyErrorCode.BAD_REQUEST;
   }
 
   /** The JSON body clients get. */

@@ -129,6 +129,8 @@ export class Exchange implements Dispatcher.DispatchHandler, ClientBound {
     const kind = classifyFailure(err, this.#sent, this.#clientGone);
     if (kind !== 'unsent') unwatchClient(this.req.socket, this);
     switch (kind) {
+      case 'invalid':
+        break;
       case 'client-abort':
         h.stats.clientAborts++;
         env.front.clientAborts++;

@@ -14,6 +14,10 @@ describe('classifyFailure', () => {
     assert.equal(classifyFailure({ code: 'UND_ERR_HEADERS_TIMEOUT' }, true, false), 'timeout');
     assert.equal(classifyFailure({ code: 'UND_ERR_BODY_TIMEOUT' }, true, false), 'timeout');
   });
+  it('blames the client, not the gateway, for a request undici refuses to send', () => {
+    assert.equal(classifyFailure({ code: 'UND_ERR_INVALID_ARG' }, false, false), 'invalid');
+    assert.equal(failureError('invalid', null).status, 400);
+  });
   it('puts a client abort first', () => {
     assert.equal(classifyFailure(new Error('aborted'), true, true), 'client-abort');
   });

@@ -63,6 +63,7 @@ export class OutlierDetector {
   }
 
   report(h: Host, outcome: Outcome): void {
+    if (h.retired) return; // left discovery; late outcomes of its in-flight requests must not recreate state
     const s = this.#health(h);
     if (outcome === 'ok') {
       s.consecutive5xx = 0;

@@ -121,7 +121,10 @@ export class HostRegistry {
     this.stats.updates++;
     this.stats.gateways = count;
     this.#log.info('gateway set changed', { gateways: count, added, removed: removed.length });
-    for (const h of removed) for (const cb of this.#removedListeners) cb(h);
+    for (const h of removed) {
+      h.retired = true;
+      for (const cb of this.#removedListeners) cb(h);
+    }
     for (const cb of this.#changeListeners) cb();
     return 'applied';
   }

@@ -72,6 +72,8 @@ export class Host {
   maxInflight: number;
   /** Set by the outlier detector; an ejected host gets no new requests until a probe succeeds. */
   ejected = false;
+  /** Set when discovery removed the host: it is in no set any more, only its in-flight requests still finish. */
+  retired = false;
   readonly stats: HostStats = emptyStats();
 
   constructor(id: HostIdentity, maxInflight: number) {
