@@ -113,6 +113,23 @@ describe('outlier ejection', () => {
   });
 });
 
+describe('per-gateway concurrency limit', () => {
+  it('skips a gateway at maxInflightPerHost and answers 503 at once when all are full', async () => {
+    h = await startHarness(2, { upstream: { maxInflightPerHost: 1 }, balancing: { pub: 'round-robin' } });
+    const first = pub(h, 'a', { 'x-hold': 'c1' });
+    const second = pub(h, 'b', { 'x-hold': 'c2' });
+    await Promise.all(['c1', 'c2'].map((t) => Promise.race(h!.gateways.map((g) => g.held(t)))));
+    assert.equal(h.gateways[0]!.count('pub') + h.gateways[1]!.count('pub'), 2);
+    assert.equal(h.gateways[0]!.count('pub'), 1, 'one request per gateway');
+    const r = await pub(h);
+    assert.equal(r.status, 503);
+    assert.deepEqual(r.json(), { errmsg: 'proxy: no pub gateway available' });
+    for (const g of h.gateways) for (const t of ['c1', 'c2']) g.release(t);
+    assert.deepEqual([(await first).status, (await second).status], [201, 201]);
+    assert.equal((await pub(h)).status, 201, 'capacity is back once they finish');
+  });
+});
+
 describe('client aborts', () => {
   it('ends the upstream long poll when the subscriber goes away, without blaming the gateway', async () => {
     h = await startHarness(1);
