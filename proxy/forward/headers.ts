@@ -73,6 +73,11 @@ export function downstreamHeaders(raw: readonly Buffer[]): string[] {
 
 /** Header names listed in a Connection header (other than the usual keep-alive/close), lower-case. */
 function connectionTokens(value: string, into: Set<string> | undefined): Set<string> | undefined {
+  // Nearly always exactly "keep-alive" or "close": no splitting then.
+  if (value.length <= 10) {
+    const v = value.toLowerCase();
+    if (v === 'keep-alive' || v === 'close' || v === 'upgrade') return into;
+  }
   for (const t of value.split(',')) {
     const tok = t.trim().toLowerCase();
     if (tok && tok !== 'keep-alive' && tok !== 'close' && tok !== 'upgrade') (into ??= new Set()).add(tok);

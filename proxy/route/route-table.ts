@@ -50,13 +50,23 @@ export const ROUTES: readonly RouteRule[] = [
 
 const MAN: RouteMatch = Object.freeze({ service: 'man', sticky: false });
 
+/** Rules by method, so most requests are compared with two or three rules at most. */
+function byMethod(routes: readonly RouteRule[]): Map<string, RouteRule[]> {
+  const m = new Map<string, RouteRule[]>();
+  for (const r of routes) for (const method of r.methods) m.set(method, [...(m.get(method) ?? []), r]);
+  return m;
+}
+const DEFAULT_BY_METHOD = byMethod(ROUTES);
+
 /** Routes a request by method and path (`url` may carry a query string). */
 export function matchRoute(method: string, url: string, routes: readonly RouteRule[] = ROUTES): RouteMatch {
+  const candidates = routes === ROUTES ? DEFAULT_BY_METHOD.get(method) : byMethod(routes).get(method);
+  if (!candidates) return MAN;
   const q = url.indexOf('?');
   const segs = (q < 0 ? url : url.slice(0, q)).split('/');
   segs.shift(); // the empty string before the leading '/'
-  for (const r of routes) {
-    if (r.pattern.length !== segs.length || !r.methods.includes(method) || !matches(r.pattern, segs)) continue;
+  for (const r of candidates) {
+    if (r.pattern.length !== segs.length || !matches(r.pattern, segs)) continue;
     const m: RouteMatch = { service: r.service, sticky: r.service === 'sub' };
     if (r.topic) m.topic = segs.slice(r.topic[0], r.topic[1]).join('/');
     if (r.group !== undefined) m.pathGroup = segs[r.group];
