@@ -24,9 +24,17 @@ describe('startKafkaCluster', () => {
     await admin.connect();
     await producer.connect();
     try {
-      assert.equal((await admin.describeCluster()).brokers.length, 3);
+      const { brokers } = await admin.describeCluster();
+      assert.equal(brokers.length, 3, `brokers: ${brokers.map((b) => b.nodeId).join(',')}`);
       const topic = uniqueName('repl');
-      await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3 }], waitForLeaders: true });
+      // Not waitForLeaders: kafkajs gives up on UNKNOWN_TOPIC_OR_PARTITION from a broker that has not applied the
+      // new topic's metadata yet (seen in CI). Poll until every broker can serve it with a full ISR instead.
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3 }], waitForLeaders: false });
+      const fullIsr = async (): Promise<boolean> => {
+        const m = await admin.fetchTopicMetadata({ topics: [topic] });
+        return m.topics[0]!.partitions[0]!.isr.length === 3;
+      };
+      await waitFor(fullIsr, { timeoutMs: 30_000, message: 'new topic with 3 in-sync replicas' });
       await producer.send({ topic, acks: -1, messages: [{ value: 'before' }] });
 
       // Kill a broker that is not the partition leader, so the write path shows ISR shrink rather than a failover.
@@ -37,13 +45,7 @@ describe('startKafkaCluster', () => {
       await producer.send({ topic, acks: -1, messages: [{ value: 'during' }] });
 
       await cluster.restartBroker(victim);
-      await waitFor(
-        async () => {
-          const m = await admin.fetchTopicMetadata({ topics: [topic] });
-          return m.topics[0]!.partitions[0]!.isr.length === 3;
-        },
-        { timeoutMs: 30_000, message: 'restarted broker back in the ISR' },
-      );
+      await waitFor(fullIsr, { timeoutMs: 30_000, message: 'restarted broker back in the ISR' });
       const offsets = await admin.fetchTopicOffsets(topic);
       assert.equal(offsets[0]?.high, '2');
     } finally {
