@@ -2,7 +2,8 @@
 //
 // Usage: node dist/loadtest/bare-server.js [--port 0] [--body 100]
 // POST any path → reads the body fully → 201 {"ok":1,"partition":0,"offset":N} with X-Partition/X-Offset (as a publish).
-// GET any path → 200 with a body of --body bytes and X-Partition/X-Offset (as a batch=1 subscribe of one message).
+// GET any path → 200 with a body of --body bytes and X-Partition/X-Offset (as a batch=1 subscribe of one message);
+// GET …?batch=N (N > 1) → 200 chunked, N binary records of --body bytes (int32 partition, int64 offset, int32 len, payload).
 // Prints {"ready":true,"ports":{"http":P}} on stdout when listening; exits on SIGTERM.
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
@@ -10,6 +11,20 @@ import { parseArgs } from 'node:util';
 const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, body: { type: 'string', default: '100' } } });
 const getBody = Buffer.alloc(Number(values.body), 0x78);
 let offset = 0;
+
+/** `n` records in the gateway's binary batch format (gateway/sub/record-codec.ts). */
+function records(n: number): Buffer {
+  const one = 16 + getBody.length;
+  const out = Buffer.allocUnsafe(n * one);
+  for (let i = 0; i < n; i++) {
+    const at = i * one;
+    out.writeInt32BE(0, at);
+    out.writeBigInt64BE(BigInt(offset++), at + 4);
+    out.writeInt32BE(getBody.length, at + 12);
+    getBody.copy(out, at + 16);
+  }
+  return out;
+}
 
 const server = createServer((req, res) => {
   if (req.method === 'POST') {
@@ -21,6 +36,12 @@ const server = createServer((req, res) => {
       res.writeHead(201, { 'Content-Type': 'application/json; charset=utf8', 'Content-Length': text.length, 'X-Partition': 0, 'X-Offset': o });
       res.end(text);
     });
+    return;
+  }
+  const batch = /[?&]batch=(\d+)/.exec(req.url ?? '');
+  if (batch && Number(batch[1]) > 1) {
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+    res.end(records(Number(batch[1])));
     return;
   }
   res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf8', 'Content-Length': getBody.length, 'X-Partition': 0, 'X-Offset': offset++ });

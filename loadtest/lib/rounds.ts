@@ -12,6 +12,8 @@ export interface RoundsOptions<S> {
   rounds: number;
   seconds: number;
   warmSeconds: number;
+  /** No warm-up runs (quick modes). */
+  skipWarm?: boolean;
   /** Called after every measured run, for progress output. */
   onSample?: (cell: string, round: number, sample: S) => void;
   /** Called when a run throws: the cell records nothing for that round and the others go on. */
@@ -21,7 +23,7 @@ export interface RoundsOptions<S> {
 /** Samples per cell id, in round order. */
 export async function alternatingRounds<S>(cells: readonly Cell<S>[], o: RoundsOptions<S>): Promise<Map<string, S[]>> {
   const out = new Map<string, S[]>(cells.map((c) => [c.id, []]));
-  for (const c of cells) {
+  for (const c of o.skipWarm ? [] : cells) {
     try {
       await (c.warm ? c.warm(o.warmSeconds) : c.run(o.warmSeconds));
     } catch (e) {

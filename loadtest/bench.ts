@@ -1,0 +1,299 @@
+// `npm run bench`: every scenario × path {direct, kateway proxy, HAProxy} × store {memory, sqlite, kafka}, next to
+// anchors measured in the same run (bare node:http, HAProxy, a direct kafkajs producer); writes docs/BENCHMARKS.md.
+//
+// Usage: node dist/loadtest/bench.js [--quick] [--stores memory,sqlite,kafka] [--paths direct,proxy,haproxy]
+//   [--scenarios id,…] [--seconds 2] [--rounds 3] [--proxy-workers 2] [--idle 10000] [--idle-groups 1000]
+//   [--mixed-rate 1000] [--mixed-seconds 5] [--soak 300] [--no-memory] [--no-write]
+// See loadtest/README.md for what each row means.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runMixed } from './clients/e2e-latency.js';
+import { runWsSubscribe } from './clients/ws-subscribe.js';
+import { readJsonKey, writeJsonKey, writeMdSection } from './lib/bench-docs.js';
+import { renderBench } from './lib/bench-report.js';
+import { APP, BARE_ANCHORS, SCENARIOS, SUB_TOPIC, bareRequest, groupNames, subPath, wrkRequest, type PathKind, type WrkScenario } from './lib/bench-scenarios.js';
+import { startStack, type Front, type Stack } from './lib/bench-stack.js';
+import type { BenchResult, MixedRow, WrkRow, WsRow } from './lib/bench-types.js';
+import { ensureKafka, measureKafkaAnchor } from './lib/kafka-anchor.js';
+import { startBareProcess, type BareProcess, type StoreKind } from './lib/kateway-process.js';
+import { machineInfo } from './lib/machine.js';
+import { measureWrk, type WrkSample } from './lib/measure.js';
+import { runMemoryCheck } from './lib/memory-check.js';
+import { prefill } from './lib/prefill.js';
+import { treeCpuUs } from './lib/proc-cpu.js';
+import { alternatingRounds, type Cell } from './lib/rounds.js';
+import { runSoak } from './lib/soak.js';
+import { fmt, median, spread } from './lib/stats.js';
+import { wrkPath } from './lib/wrk.js';
+
+const log = (s: string): void => void process.stderr.write(s + '\n');
+const list = (s: string | undefined, all: readonly string[]): string[] => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : [...all]);
+
+function options() {
+  const { values: v } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      stores: { type: 'string' },
+      paths: { type: 'string' },
+      scenarios: { type: 'string' },
+      seconds: { type: 'string' },
+      rounds: { type: 'string', default: '3' },
+      connections: { type: 'string', default: '64' },
+      'proxy-workers': { type: 'string', default: String(cpus().length) },
+      idle: { type: 'string' },
+      'idle-groups': { type: 'string' },
+      'mixed-rate': { type: 'string', default: '1000' },
+      'mixed-seconds': { type: 'string' },
+      prefill: { type: 'string' },
+      soak: { type: 'string' },
+      'soak-rate': { type: 'string', default: '1000' },
+      'no-memory': { type: 'boolean', default: false },
+      'no-write': { type: 'boolean', default: false },
+    },
+  });
+  const quick = v.quick!;
+  const seconds = Number(v.seconds ?? (quick ? 1 : 2));
+  const idle = Number(v.idle ?? (quick ? 2000 : 10_000));
+  return {
+    quick,
+    stores: list(v.stores, quick ? ['memory'] : ['memory', 'sqlite', 'kafka']) as StoreKind[],
+    paths: list(v.paths, ['direct', 'proxy', 'haproxy']) as PathKind[],
+    scenarios: SCENARIOS.filter((s) => (v.scenarios ? v.scenarios.split(',').includes(s.id) : !quick || s.quick)),
+    seconds,
+    // In --quick the per-cell warm-up is skipped to stay under 90 s: the first round is then the warm-up's victim.
+    warmSeconds: quick ? 0 : 1,
+    rounds: Number(v.rounds),
+    connections: Number(v.connections),
+    proxyWorkers: Number(v['proxy-workers']),
+    idle,
+    idleGroups: Number(v['idle-groups'] ?? Math.max(1, Math.round(idle / 10))),
+    mixedRate: Number(v['mixed-rate']),
+    mixedSeconds: Number(v['mixed-seconds'] ?? (quick ? 2 : 5)),
+    // Each subscribe run is a fresh group reading from the oldest message: the topic must outlast the fastest run.
+    prefill: v.prefill ? Number(v.prefill) : quick ? 300_000 : 600_000,
+    soak: v.soak ? Number(v.soak) : undefined,
+    soakRate: Number(v['soak-rate']),
+    memory: !v['no-memory'],
+    write: !v['no-write'],
+  };
+}
+export type BenchOptions = ReturnType<typeof options>;
+
+/** Turns samples into a table row. */
+function row(id: string, store: string, scenario: string, label: string, path: string, msgsPerReq: number, ss: WrkSample[]): WrkRow {
+  const bad = ss.filter((s) => s.bad > 0);
+  return {
+    id,
+    store,
+    scenario,
+    label,
+    path,
+    msgsPerReq,
+    rps: spread(ss.map((s) => s.rps)),
+    msgsPerSec: spread(ss.map((s) => s.rps * msgsPerReq)),
+    p50Ms: median(ss.map((s) => s.p50Ms)),
+    p99Ms: median(ss.map((s) => s.p99Ms)),
+    cpuUsPerReq: {
+      server: median(ss.map((s) => s.cpuUsPerReq[0]!)),
+      ...(ss[0]?.cpuUsPerReq.length === 2 ? { front: median(ss.map((s) => s.cpuUsPerReq[1]!)) } : {}),
+    },
+    runs: ss.length,
+    badRuns: bad.length,
+    ...(bad.length ? { badDetail: bad[0]!.badDetail } : {}),
+  };
+}
+
+async function touchGroups(s: WrkScenario, front: Front, group: string): Promise<void> {
+  // Opens the group session(s) before the clock starts (Kafka readers take a moment); consumes one message each.
+  await Promise.all(
+    groupNames(s, group).map(async (g) => {
+      const r = await fetch(front.subUrl + subPath({ ...s, msgsPerReq: 1 }, g), { headers: { Appid: APP.appid, Subkey: APP.key } });
+      await r.arrayBuffer();
+    }),
+  );
+}
+
+function storeCells(o: BenchOptions, stack: Stack, seq: { n: number }): Cell<WrkSample>[] {
+  const cells: Cell<WrkSample>[] = [];
+  for (const s of o.scenarios) {
+    for (const path of o.paths) {
+      const front = stack.fronts[path];
+      if (!front || (!s.allPaths && path === 'haproxy')) continue;
+      cells.push({
+        id: `${stack.store}|${s.id}|${path}`,
+        run: async (seconds) => {
+          const group = `b${++seq.n}`;
+          if (s.kind === 'sub') await touchGroups(s, front, group);
+          const sample = await measureWrk({ ...wrkRequest(s, front, group), seconds, connections: o.connections }, front.pids);
+          const groups = s.groups ?? 1;
+          if (s.kind === 'sub' && (sample.requests * s.msgsPerReq) / groups > o.prefill * 0.95) {
+            sample.bad++;
+            sample.badDetail = `topic drained (${fmt(sample.requests * s.msgsPerReq)} msgs asked, ${fmt(o.prefill)} pre-filled): a lower bound; raise --prefill`;
+          }
+          return sample;
+        },
+      });
+    }
+  }
+  return cells;
+}
+
+function bareCells(o: BenchOptions, bare: BareProcess): Cell<WrkSample>[] {
+  return BARE_ANCHORS.filter((a) => o.scenarios.some((s) => s.anchor === a.id)).map((a) => ({
+    id: `bare|${a.id}`,
+    run: (seconds) => measureWrk({ ...bareRequest(a.id, bare.url), seconds, connections: o.connections }, [bare.pid]),
+  }));
+}
+
+async function wsAndMixed(o: BenchOptions, stack: Stack, ws: WsRow[], mixed: MixedRow[], seq: { n: number }): Promise<void> {
+  for (const path of o.paths) {
+    const front = stack.fronts[path];
+    if (!front) continue;
+    const id = `${stack.store}|sub-ws|${path}`;
+    try {
+      const before = front.pids.map(treeCpuUs);
+      const r = await runWsSubscribe({ subUrl: front.subUrl, appid: APP.appid, subkey: APP.key, topic: SUB_TOPIC, ver: 'v1', group: `w${++seq.n}`, connections: 4, seconds: o.seconds + 1 });
+      const cpu = front.pids.map((p, i) => (treeCpuUs(p) - before[i]!) / Math.max(1, r.messages));
+      ws.push({ id, store: stack.store, path, connections: 4, msgsPerSec: r.msgsPerSec, cpuUsPerMsg: { server: cpu[0]!, ...(cpu[1] !== undefined ? { front: cpu[1] } : {}) }, failed: r.failed, error: r.firstError });
+      log(`  ${id}: ${fmt(r.msgsPerSec)} msgs/s${r.failed ? ` (${r.failed} sockets failed: ${r.firstError})` : ''}`);
+    } catch (e) {
+      ws.push({ id, store: stack.store, path, connections: 4, msgsPerSec: NaN, cpuUsPerMsg: { server: NaN }, failed: 4, error: String(e) });
+    }
+    const mid = `${stack.store}|mixed-e2e|${path}`;
+    try {
+      const r = await runMixed({
+        pubUrl: front.pubUrl,
+        subUrl: front.subUrl,
+        appid: APP.appid,
+        pubkey: APP.key,
+        subkey: APP.key,
+        topic: `mix${++seq.n}`,
+        ver: 'v1',
+        group: `m${seq.n}`,
+        rate: o.mixedRate,
+        seconds: o.mixedSeconds,
+        size: 100,
+        subscribers: 16,
+        mode: 'longpoll',
+      });
+      mixed.push({ id: mid, store: stack.store, path, mode: 'longpoll', result: r });
+      log(`  ${mid}: e2e p50 ${fmt(r.e2e.p50, 2)} p99 ${fmt(r.e2e.p99, 2)} p999 ${fmt(r.e2e.p999, 2)} ms, lost ${r.lost}, pub errors ${r.pubErrors}`);
+    } catch (e) {
+      mixed.push({ id: mid, store: stack.store, path, mode: 'longpoll', error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const o = options();
+  if (!wrkPath()) throw new Error('wrk is required for npm run bench (Debian: apt-get install wrk)');
+  const t0 = Date.now();
+  const machine = machineInfo();
+  const notes: string[] = [
+    'k6: not run by npm run bench (the table uses wrk as the reference generator). The k6 scripts in loadtest/k6/ need a k6 ' +
+      'binary on PATH; it is not built here because go.k6.io/k6 is AGPL-licensed and marked not-to-use in this workplace\'s ' +
+      'package list. loadtest/autocannon/ has the same scenarios in Node.',
+  ];
+  const dir = mkdtempSync(join(tmpdir(), 'kateway-bench-'));
+  const result: BenchResult = { machine, options: o, wallSeconds: 0, wrk: [], ws: [], mixed: [], notes };
+  let kafka: string | undefined;
+  if (o.stores.includes('kafka')) {
+    try {
+      log('kafka: node dist/scripts/infra.js up kafka ...');
+      kafka = await ensureKafka();
+    } catch (e) {
+      notes.push(`kafka: not available: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+      o.stores = o.stores.filter((s) => s !== 'kafka');
+    }
+  }
+  let bare: BareProcess | undefined = await startBareProcess(undefined, 100);
+  const seq = { n: 0 };
+  try {
+    for (const store of o.stores) {
+      log(`${store}: starting gateway, kateway proxy (${o.proxyWorkers} workers), HAProxy...`);
+      const stack = await startStack({ store, sqlitePath: join(dir, `${store}.db`), kafka, partitions: 8, paths: o.paths, proxyWorkers: o.proxyWorkers });
+      for (const n of stack.notes) if (!notes.includes(n)) notes.push(n);
+      try {
+        if (o.scenarios.some((s) => s.kind === 'sub')) {
+          const tp = Date.now();
+          await prefill({ pubUrl: stack.gateway.pubUrl, topic: SUB_TOPIC, appid: APP.appid, key: APP.key, messages: o.prefill, size: 100, perRequest: 2000 });
+          log(`  pre-filled ${fmt(o.prefill)} messages in ${fmt((Date.now() - tp) / 1000, 1)} s`);
+        }
+        const cells = [...storeCells(o, stack, seq), ...(bare ? bareCells(o, bare) : [])];
+        log(`  ${cells.length} cells${bare ? ' (with the bare node:http anchors)' : ''}, ${o.rounds} alternating rounds of ${o.seconds} s`);
+        const samples = await alternatingRounds(cells, {
+          rounds: o.rounds,
+          seconds: o.seconds,
+          warmSeconds: o.warmSeconds,
+          skipWarm: o.warmSeconds === 0,
+          onSample: (id, r, s) =>
+            log(`  r${r} ${id.padEnd(30)} ${fmt(s.rps).padStart(8)} req/s  p99 ${fmt(s.p99Ms, 2).padStart(7)} ms  ${s.cpuUsPerReq.map((c) => fmt(c, 1)).join(' + ')} µs/req${s.bad ? `  BAD: ${s.badDetail}` : ''}`),
+          onError: (id, r, e) => log(`  r${r} ${id}: ERROR ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`),
+        });
+        for (const [id, ss] of samples) {
+          const [st, sc, path] = id.split('|') as [string, string, string?];
+          if (st === 'bare') {
+            const a = BARE_ANCHORS.find((x) => x.id === sc)!;
+            result.wrk.push(row(id, 'bare', sc, a.label, 'direct', sc === 'get-batch100' ? 100 : sc === 'post-batch100' ? 100 : 1, ss));
+          } else {
+            const s = SCENARIOS.find((x) => x.id === sc)!;
+            result.wrk.push(row(id, st, sc, s.label, path!, s.msgsPerReq, ss));
+          }
+        }
+        await wsAndMixed(o, stack, result.ws, result.mixed, seq);
+      } finally {
+        await stack.stop();
+      }
+      if (bare) {
+        await bare.stop();
+        bare = undefined;
+      }
+    }
+  } finally {
+    await bare?.stop();
+  }
+  if (kafka) {
+    log('kafka anchor: loadtest/bench-kafka.js (kafkajs producer, acks=all, 100 B)...');
+    try {
+      result.kafkaAnchor = await measureKafkaAnchor(kafka, o.seconds, o.rounds);
+    } catch (e) {
+      notes.push(`kafka anchor failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    }
+  }
+  const idleStore: StoreKind = o.stores.includes('sqlite') ? 'sqlite' : 'memory';
+  if (o.memory) {
+    try {
+      result.memory = await runMemoryCheck({ count: o.idle, groups: o.idleGroups, store: idleStore, sqlitePath: join(dir, 'idle.db'), proxyWorkers: o.proxyWorkers, log });
+    } catch (e) {
+      notes.push(`memory check failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    }
+  }
+  if (o.soak) {
+    try {
+      result.soak = await runSoak({ seconds: o.soak, rate: o.soakRate, store: idleStore, sqlitePath: join(dir, 'soak.db'), proxyWorkers: o.proxyWorkers, log });
+    } catch (e) {
+      notes.push(`soak failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  machine.load1.push(Number(loadavg()[0]!.toFixed(2)));
+  result.wallSeconds = (Date.now() - t0) / 1000;
+  const previous = readJsonKey<BenchResult>('bench');
+  const md = renderBench(result, previous);
+  process.stdout.write(md + '\n');
+  if (o.write) {
+    writeMdSection('bench', md);
+    writeJsonKey('bench', result);
+    log('wrote docs/BENCHMARKS.md (section bench) and docs/benchmarks.json (key bench)');
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`bench: ${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exit(1);
+  },
+);
