@@ -1,6 +1,6 @@
 // Process primitives for services: spawn with output to a log file, identify our pids by cwd, stop, tail logs.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readlinkSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readFileSync, readlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** What to run; `cwd` doubles as the identity of the process (see `isOurs`). */
@@ -18,6 +18,8 @@ export interface LaunchSpec {
  * attached ones are children of a test process (private instances).
  */
 export function launch(spec: LaunchSpec, detached: boolean): ChildProcess {
+  // A marker per start, so the tail shown after a failure is clearly this start's output.
+  appendFileSync(spec.logFile, `=== ${new Date().toISOString()} starting: ${spec.cmd} ${spec.args.join(' ')}\n`);
   const fd = openSync(spec.logFile, 'a');
   try {
     const child = spawn(spec.cmd, spec.args, {

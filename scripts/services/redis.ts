@@ -11,7 +11,10 @@ export const REDIS_PORT = port(6379);
 
 /** Prepares `dir` (Redis keeps nothing: no RDB snapshots, no AOF). */
 export function prepareRedisDir(dir: string, fresh: boolean): void {
-  if (fresh) rmSync(join(dir, 'data'), { recursive: true, force: true });
+  if (fresh) {
+    rmSync(join(dir, 'data'), { recursive: true, force: true });
+    rmSync(join(dir, 'redis.log'), { force: true });
+  }
   mkdirSync(join(dir, 'data'), { recursive: true });
 }
 

@@ -20,7 +20,10 @@ export interface ZookeeperOptions {
 /** Writes `zoo.cfg` into `dir` (data in `dir/data`); with `fresh`, old data is removed first. */
 export function writeZookeeperConfig(dir: string, opts: ZookeeperOptions, fresh: boolean): void {
   const dataDir = join(dir, 'data');
-  if (fresh) rmSync(dataDir, { recursive: true, force: true });
+  if (fresh) {
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(join(dir, 'zookeeper.log'), { force: true });
+  }
   mkdirSync(dataDir, { recursive: true });
   const cfg = [
     `tickTime=${opts.tickTime}`,
