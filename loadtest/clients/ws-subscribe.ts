@@ -33,10 +33,12 @@ export async function runWsSubscribe(o: WsSubscribeOptions): Promise<WsSubscribe
   let firstError: string | undefined;
   // Counting starts when the first socket opens: a gateway may start streaming to it before the others are up.
   let counting = false;
+  let started = false;
   let t0 = 0;
   let t1 = 0;
   const first = (): void => {
-    if (counting) return;
+    if (started) return;
+    started = true;
     counting = true;
     t0 = performance.now();
     setTimeout(() => {
