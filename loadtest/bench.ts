@@ -196,6 +196,7 @@ async function main(): Promise<void> {
       'binary on PATH; it is not built here because go.k6.io/k6 is AGPL-licensed and marked not-to-use in this workplace\'s ' +
       'package list. loadtest/autocannon/ has the same scenarios in Node.',
   ];
+  log(`note: ${notes[0]}`);
   const dir = mkdtempSync(join(tmpdir(), 'kateway-bench-'));
   const result: BenchResult = { machine, options: o, wallSeconds: 0, wrk: [], ws: [], mixed: [], notes };
   let kafka: string | undefined;
