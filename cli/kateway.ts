@@ -1,10 +1,12 @@
 // The `kateway` command: `gateway` runs one gateway, `start` runs the embedded default for a quick start.
 import { runGatewayProcess } from '../gateway/main.js';
 import { runEmbedded } from './embedded.js';
+import { runProxyCommand } from './proxy-command.js';
 
 const usage = `usage:
-  kateway start                 embedded default: gateway on SQLite with a demo app (no ZooKeeper/Kafka needed)
+  kateway start [--gateways N]  embedded default: edge proxy on 127.0.0.1:10891 + N gateways (2) on SQLite, demo app
   kateway gateway [flags]       one gateway (see README "Configuration")
+  kateway proxy [flags]         the edge proxy (--zk/--zone, --registry-dir or --gateways; --config proxy.json)
 `;
 
 async function main(argv: string[]): Promise<void> {
@@ -12,6 +14,8 @@ async function main(argv: string[]): Promise<void> {
   switch (cmd) {
     case 'gateway':
       return runGatewayProcess(rest);
+    case 'proxy':
+      return runProxyCommand(rest);
     case 'start':
       return runEmbedded(rest);
     case undefined:

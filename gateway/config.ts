@@ -71,6 +71,8 @@ export interface GatewayConfig {
   tenants: TenantSettings;
   /** ZooKeeper connect string; when set the gateway registers itself under /_kateway/ids/<zone>/<id>. */
   zk?: string | undefined;
+  /** Without ZooKeeper: a directory on this host where the gateway registers (the embedded pool's discovery). */
+  registryDir?: string | undefined;
   /** Admin credentials for the man API (topic creation...); admin API disabled when unset. */
   adminKey?: string | undefined;
   /** Partitions of a topic created on first publish (demo mode) (default 1). */
@@ -118,6 +120,7 @@ export function resolveGatewayConfig(partial: Partial<GatewayConfig> = {}): Gate
     store: partial.store ?? { kind: 'sqlite', path: '.data/kateway.db' },
     tenants: partial.tenants ?? { kind: 'demo', demoKey: 'demo' },
     zk: partial.zk,
+    registryDir: partial.registryDir,
     adminKey: partial.adminKey,
     defaultPartitions: partial.defaultPartitions ?? 1,
     limits: { ...defaultLimits, ...partial.limits },

@@ -2,19 +2,19 @@
 import { createLogger } from '../shared/log.js';
 import { startGateway, type GatewayDeps } from './gateway.js';
 import { gatewayConfigFrom } from './gateway-options.js';
-import { wireZookeeper, type ZkWiring } from './zk-wiring.js';
+import { registrationFor } from './registration.js';
 
 /** `kateway gateway [flags]`: starts, prints where it listens, exits 0 after a graceful SIGTERM/SIGINT. */
 export async function runGatewayProcess(argv: string[], deps: GatewayDeps = {}): Promise<void> {
   const config = gatewayConfigFrom(argv, process.env);
   const log = createLogger({ svc: 'gateway', id: config.id });
   if (config.tenants.kind === 'zk' && !config.zk) throw new Error('--tenants zk needs --zk <connect string>');
-  const zk: ZkWiring | undefined = config.zk ? await wireZookeeper(config, log) : undefined;
+  const registration = await registrationFor(config, log);
   let gw;
   try {
-    gw = await startGateway(config, { log, ...zk?.deps, ...deps });
+    gw = await startGateway(config, { log, ...registration?.deps, ...deps });
   } catch (err) {
-    await zk?.close();
+    await registration?.close();
     throw err;
   }
   const running = gw;
@@ -30,7 +30,7 @@ export async function runGatewayProcess(argv: string[], deps: GatewayDeps = {}):
     hard.unref();
     running
       .close()
-      .then(() => zk?.close())
+      .then(() => registration?.close())
       .then(
       () => process.exit(0),
       (err: unknown) => {

@@ -6,7 +6,7 @@ import { ZkTenantSource } from './auth/zk-tenant-source.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayDeps, RunningGateway } from './gateway.js';
 import { GatewayRegistry } from './registry/gateway-registry.js';
-import { KATEWAY_VERSION } from './version.js';
+import { endpointOf } from './registration.js';
 
 export interface ZkWiring {
   deps: Pick<GatewayDeps, 'tenants' | 'register'>;
@@ -22,22 +22,7 @@ export async function wireZookeeper(config: GatewayConfig, log: Logger): Promise
       ? await ZkTenantSource.start({ zk, cacheFile: join('.data', `tenants-${config.zone}-${config.id}.json`), log })
       : undefined;
   const register = async (gw: RunningGateway): Promise<() => Promise<void>> => {
-    const addr = (port: number): string => `${config.advertisedHost}:${port}`;
-    const registry = new GatewayRegistry({
-      zk,
-      log,
-      endpoint: {
-        id: config.id,
-        zone: config.zone,
-        host: config.advertisedHost,
-        pub: addr(gw.ports.pub),
-        sub: addr(gw.ports.sub),
-        man: addr(gw.ports.man),
-        cpu: config.cpu,
-        ver: KATEWAY_VERSION,
-        startedAt: Date.now(),
-      },
-    });
+    const registry = new GatewayRegistry({ zk, log, endpoint: endpointOf(config, gw) });
     await registry.register();
     log.info('registered in ZooKeeper', { path: registry.path });
     return async () => {

@@ -1,0 +1,82 @@
+// `kateway proxy`: the edge proxy process, its options from a JSON file and flags, its gateways from a registry.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DirGatewaySource } from '../shared/discovery/dir-gateway-source.js';
+import type { GatewayEndpoint, GatewaySource } from '../shared/discovery/gateway-endpoint.js';
+import { StaticGatewaySource } from '../shared/discovery/static-gateway-source.js';
+import { ZkGatewaySource } from '../shared/discovery/zk-gateway-source.js';
+import { createLogger } from '../shared/log.js';
+import { ZkClient } from '../shared/zk/zk-client.js';
+import { runProxy } from '../proxy/cluster.js';
+import type { ProxyOptions } from '../proxy/config.js';
+
+const flags = {
+  config: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  workers: { type: 'string' },
+  zk: { type: 'string' },
+  zone: { type: 'string' },
+  'registry-dir': { type: 'string' },
+  gateways: { type: 'string' },
+} as const;
+
+/** `--gateways 127.0.0.1:9191:9192:9193,...` → endpoints with ids 1..n. */
+function staticGateways(list: string): GatewayEndpoint[] {
+  return list.split(',').map((spec, i) => {
+    const [host, pub, sub, man] = spec.trim().split(':');
+    if (!host || !pub || !sub || !man) throw new Error(`--gateways entries are host:pubPort:subPort:manPort, got ${JSON.stringify(spec)}`);
+    return { id: String(i + 1), zone: 'static', host, pub: `${host}:${pub}`, sub: `${host}:${sub}`, man: `${host}:${man}`, cpu: 1, ver: '', startedAt: 0 };
+  });
+}
+
+export async function runProxyCommand(argv: string[]): Promise<void> {
+  const { values: f } = parseArgs({ args: argv, options: flags, strict: true, allowPositionals: false });
+  const env = process.env;
+  const zk = f.zk ?? env['KATEWAY_ZK'];
+  const zone = f.zone ?? env['KATEWAY_ZONE'] ?? 'local';
+  const registryDir = f['registry-dir'] ?? env['KATEWAY_REGISTRY_DIR'];
+  const gateways = f.gateways ?? env['KATEWAY_GATEWAYS'];
+  if (!zk && !registryDir && !gateways) throw new Error('kateway proxy needs --zk, --registry-dir or --gateways to find gateways');
+  const log = createLogger({ svc: 'proxy', pid: process.pid });
+
+  // Re-read on every SIGHUP: the file's options, then the flags on top.
+  const loadOptions = (): ProxyOptions => {
+    const file = f.config ?? env['KATEWAY_PROXY_CONFIG'];
+    const base = file ? (JSON.parse(readFileSync(file, 'utf8')) as ProxyOptions) : {};
+    const port = f.port ?? env['KATEWAY_PROXY_PORT'];
+    const host = f.host ?? env['KATEWAY_HOST'] ?? '127.0.0.1';
+    const workers = f.workers ?? env['KATEWAY_PROXY_WORKERS'];
+    return {
+      ...base,
+      listeners: base.listeners ?? [{ host, port: port === undefined ? 10891 : Number(port) }],
+      ...(workers === undefined ? {} : { workers: Number(workers) }),
+    };
+  };
+
+  const makeSource = async (): Promise<GatewaySource> => {
+    if (zk) {
+      const client = await ZkClient.connect({ connectString: zk, log });
+      const source = await ZkGatewaySource.start({ zk: client, zone, log });
+      return {
+        snapshot: () => source.snapshot(),
+        onChange: (cb) => source.onChange(cb),
+        close: async () => {
+          await source.close();
+          await client.close();
+        },
+      };
+    }
+    if (registryDir) return new DirGatewaySource({ dir: registryDir });
+    return new StaticGatewaySource(staticGateways(gateways!));
+  };
+
+  await runProxy({
+    loadOptions,
+    makeSource,
+    logger: log,
+    onReady: (addresses) => {
+      process.stdout.write(JSON.stringify({ ready: true, proxy: addresses.map((a) => `${a.address}:${a.port}`) }) + '\n');
+    },
+  });
+}
