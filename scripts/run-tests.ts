@@ -1,6 +1,6 @@
 // `npm test`: installs and starts ZooKeeper, Kafka and Redis, runs every compiled *.test.js with node --test, cleans up.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { ensureSystemPackages } from './services/apt.js';
 import { DEFAULT_SERVICES, SERVICES, TEST_ENV } from './services/catalog.js';
@@ -67,8 +67,15 @@ async function stopServices(): Promise<void> {
   }
 }
 
-function runNodeTest(files: string[], env: Record<string, string>): Promise<number> {
-  const concurrency = Number(process.env.KATEWAY_TEST_CONCURRENCY) || 2;
+/**
+ * Files that use the shared 3-broker cluster (they import the kafka-cluster helper). They kill brokers, so they run
+ * one at a time, after the others; running them beside each other could take the controller quorum down.
+ */
+function usesCluster(file: string): boolean {
+  return /\/kafka-cluster\.js['"]/.test(readFileSync(file, 'utf8'));
+}
+
+function runNodeTest(files: string[], env: Record<string, string>, concurrency: number): Promise<number> {
   const timeoutMs = Number(process.env.KATEWAY_TEST_TIMEOUT_MS) || 120_000;
   const deadlineMin = Number(process.env.KATEWAY_TEST_DEADLINE_MIN) || 30;
   const args = [
@@ -127,9 +134,16 @@ async function main(argv: string[]): Promise<number> {
     await stopServices();
     return 1;
   }
+  const concurrency = Number(process.env.KATEWAY_TEST_CONCURRENCY) || 2;
+  const serial = files.filter(usesCluster);
+  const parallel = files.filter((f) => !serial.includes(f));
   let code = 1;
   try {
-    code = await runNodeTest(files, env);
+    code = parallel.length ? await runNodeTest(parallel, env, concurrency) : 0;
+    if (serial.length) {
+      out(`${serial.length} file(s) using the 3-broker Kafka cluster, one at a time`);
+      code = Math.max(code, await runNodeTest(serial, env, 1));
+    }
   } finally {
     await stopServices();
   }

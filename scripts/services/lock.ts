@@ -6,21 +6,25 @@ import { isAlive } from './proc.js';
 
 /** Runs `fn` while holding the lock `dir`; waits up to `timeoutMs` (installs under the lock can take minutes). */
 export async function withLock<T>(dir: string, fn: () => Promise<T>, timeoutMs = 600_000): Promise<T> {
-  await acquire(dir, timeoutMs);
+  const unlock = await acquireLock(dir, timeoutMs);
   try {
     return await fn();
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    unlock();
   }
 }
 
-async function acquire(dir: string, timeoutMs: number): Promise<void> {
+/**
+ * Takes the lock `dir` for this process, waiting up to `timeoutMs`; returns the function that releases it. If the
+ * process dies without releasing, the next caller takes the lock over.
+ */
+export async function acquireLock(dir: string, timeoutMs: number): Promise<() => void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {
       mkdirSync(dir);
       writeFileSync(join(dir, 'pid'), String(process.pid));
-      return;
+      return () => rmSync(dir, { recursive: true, force: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
@@ -28,7 +32,7 @@ async function acquire(dir: string, timeoutMs: number): Promise<void> {
       rmSync(dir, { recursive: true, force: true });
       continue;
     }
-    if (Date.now() > end) throw new Error(`timed out waiting for lock ${dir} (held by pid ${holder(dir) ?? '?'})`);
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for lock ${dir} (held by pid ${holder(dir) ?? '?'})`);
     await sleep(100);
   }
 }

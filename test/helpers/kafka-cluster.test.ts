@@ -10,9 +10,10 @@ const { Kafka, logLevel } = kafkajs;
 
 describe('startKafkaCluster', () => {
   let cluster: KafkaCluster;
+  // Waiting for another test run that holds the cluster may take longer than the default per-test timeout.
   before(async () => {
     cluster = await startKafkaCluster();
-  });
+  }, { timeout: 660_000 });
   after(async () => {
     await cluster?.stop();
   });
