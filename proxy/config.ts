@@ -33,6 +33,8 @@ export interface BalancingConfig {
 
 /** Proxy → gateway connections and requests. */
 export interface UpstreamConfig {
+  /** HTTP client (default 'native': the proxy's own HTTP/1.1 client, measured cheaper; 'undici' as a fallback). */
+  client: 'native' | 'undici';
   /** TCP connect timeout, ms (default 1,000, as ehaproxy). */
   connectTimeoutMs: number;
   /** Idle keep-alive of pooled gateway connections, ms (default 4,000; the gateway's Keep-Alive hint wins if shorter). */
@@ -134,6 +136,7 @@ export const defaults = {
   listener: { port: DEFAULT_PORT, host: '0.0.0.0', service: 'all' } satisfies ListenerConfig,
   balancing: { pub: 'p2c', sub: 'consistent-hash', man: 'round-robin', balanceFactor: 0, pointsPerWeight: 100 } satisfies BalancingConfig,
   upstream: {
+    client: 'native',
     connectTimeoutMs: 1_000,
     keepAliveTimeoutMs: 4_000,
     connectionsPerHost: 1_024,
@@ -191,6 +194,7 @@ function validate(c: ProxyConfig): void {
   if (b.balanceFactor !== 0 && !(b.balanceFactor >= 1 && b.balanceFactor <= 100)) fail('balancing.balanceFactor', 'must be 0 or in [1, 100]');
   int('balancing.pointsPerWeight', b.pointsPerWeight, 1, 10_000);
   const u = c.upstream;
+  if (u.client !== 'native' && u.client !== 'undici') fail('upstream.client', "must be 'native' or 'undici'");
   int('upstream.connectTimeoutMs', u.connectTimeoutMs, 1, 600_000);
   int('upstream.keepAliveTimeoutMs', u.keepAliveTimeoutMs, 1, 3_600_000);
   int('upstream.connectionsPerHost', u.connectionsPerHost, 1, 100_000);

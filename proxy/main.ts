@@ -6,7 +6,8 @@ import { emptyFrontStats } from './admin/front-stats.js';
 import { adminHandler } from './admin/routes.js';
 import { createPolicy } from './balancer/registry.js';
 import { resolveProxyConfig, type ProxyConfig, type ProxyOptions } from './config.js';
-import { Forwarder, type PoolFactory } from './forward/forwarder.js';
+import { Forwarder } from './forward/forwarder.js';
+import type { UpstreamPoolFactory } from './forward/upstream.js';
 import { WsTunnels } from './forward/ws-tunnel.js';
 import { aliveProber } from './health/alive-prober.js';
 import { OutlierDetector, type Prober } from './health/outlier-detector.js';
@@ -25,7 +26,8 @@ export interface ProxyDeps {
   logger?: Logger;
   clock?: Clock;
   random?: Random;
-  poolFactory?: PoolFactory;
+  /** Overrides the configured upstream client (tests). */
+  poolFactory?: UpstreamPoolFactory;
   prober?: Prober;
   /** Builds rate limiters (the seam for the Redis-shared limiter). */
   limiterFactory?: (cfg: ProxyConfig, clock: Clock) => LimiterFactory;

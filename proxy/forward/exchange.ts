@@ -1,14 +1,13 @@
 // One client request on its way through a gateway: the undici dispatch handler, retries of never-sent attempts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
 import type { FrontStats } from '../admin/front-stats.js';
 import type { Outcome } from '../health/outlier-detector.js';
 import type { Host } from '../upstream/host.js';
 import type { Forwarder } from './forwarder.js';
-import { downstreamHeaders } from './headers.js';
 import { watchClient, unwatchClient, type ClientBound } from './client-watch.js';
 import { classifyFailure, failureError } from './map-error.js';
 import { sendError } from './respond.js';
+import type { UpstreamHandler, UpstreamRequest } from './upstream.js';
 
 /** What an exchange needs from the pipeline around it. */
 export interface ExchangeEnv {
@@ -25,12 +24,11 @@ export interface ExchangeEnv {
 }
 
 /**
- * Implements undici's raw handler interface (onConnect/onHeaders/onData/onComplete/onError): raw header buffers and
- * body chunks go straight to the client response with no intermediate stream, the cheapest path measured.
- * `onConnect` is undici's signal that the request was handed to a socket; before it, nothing reached the gateway,
- * so only then may the request go to another gateway (a publish must never be sent twice).
+ * The UpstreamHandler of one client request: response headers and body chunks go straight to the client response
+ * with no intermediate stream. `onConnect` is the signal that the request was handed to a connection; before it,
+ * nothing reached the gateway, so only then may the request go to another gateway (a publish is never sent twice).
  */
-export class Exchange implements Dispatcher.DispatchHandler, ClientBound {
+export class Exchange implements UpstreamHandler, ClientBound {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   /** Affinity key for hashing policies. */
@@ -39,7 +37,7 @@ export class Exchange implements Dispatcher.DispatchHandler, ClientBound {
   readonly tried: Host[] = [];
   host: Host | undefined;
   readonly #env: ExchangeEnv;
-  readonly #opts: Dispatcher.DispatchOptions;
+  readonly #opts: UpstreamRequest;
   #bodyBytes: number;
   #sent = false;
   #abort: ((err?: Error) => void) | undefined;
@@ -62,7 +60,16 @@ export class Exchange implements Dispatcher.DispatchHandler, ClientBound {
     this.res = res;
     this.key = key;
     this.#bodyBytes = Buffer.isBuffer(body) ? body.length : 0;
-    this.#opts = { method: req.method ?? 'GET', path: req.url ?? '/', headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
+    const cl = req.headers['content-length'];
+    this.#opts = {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      headers,
+      body,
+      bodyLength: cl === undefined || req.headers['transfer-encoding'] !== undefined ? undefined : Number(cl),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    };
     watchClient(req.socket, this);
   }
 
@@ -89,19 +96,17 @@ export class Exchange implements Dispatcher.DispatchHandler, ClientBound {
     if (this.#clientGone) abort(new Error('client went away'));
   }
 
-  onBodySent(chunk: Buffer | string | number): void {
-    // Streamed bodies only (buffered ones were counted at send): the bytes that actually left. undici 7 passes the
-    // chunk itself although its typings declare a size.
-    if (this.#bodyBytes === 0) this.host!.stats.bytesIn += typeof chunk === 'number' ? chunk : chunk.length;
+  onBodySent(bytes: number): void {
+    // Streamed bodies only (buffered ones were counted at send): the bytes that actually left.
+    if (this.#bodyBytes === 0) this.host!.stats.bytesIn += bytes;
   }
 
-  onHeaders(status: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
-    if (status < 200) return true; // 1xx informational: the final response follows
+  onHeaders(status: number, headers: string[], resume: () => void, statusText: string): boolean {
     this.#status = status;
     this.#resume = resume;
     this.host!.stats.responses[(status / 100) | 0]!++;
     if (this.#env.draining) this.res.shouldKeepAlive = false; // Node then sends Connection: close and closes after
-    this.res.writeHead(status, statusText, downstreamHeaders(raw));
+    this.res.writeHead(status, statusText, headers);
     return true;
   }
 

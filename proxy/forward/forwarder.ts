@@ -1,14 +1,16 @@
-// One undici Pool per gateway listener (the cheapest Node forwarding measured, limits.md 2d), built by a factory.
-import { Pool, type Dispatcher } from 'undici';
+// One connection pool per gateway listener, built by a factory (native HTTP/1.1 client by default, or undici).
 import type { UpstreamConfig } from '../config.js';
 import type { Host } from '../upstream/host.js';
+import { H1Pool } from './h1/h1-pool.js';
+import { undiciPool } from './undici-pool.js';
+import type { UpstreamHandler, UpstreamPool, UpstreamPoolFactory, UpstreamRequest } from './upstream.js';
 
-/** Builds the connection pool of one listener (tests inject their own). */
-export type PoolFactory = (origin: string, opts: Pool.Options) => Dispatcher;
+export const poolFactories: Record<UpstreamConfig['client'], UpstreamPoolFactory> = {
+  native: (o) => new H1Pool(o),
+  undici: undiciPool,
+};
 
-export const defaultPoolFactory: PoolFactory = (origin, opts) => new Pool(origin, opts);
-
-const poolKeys = (c: UpstreamConfig): string => `${c.connectTimeoutMs}/${c.keepAliveTimeoutMs}/${c.connectionsPerHost}`;
+const poolKeys = (c: UpstreamConfig): string => `${c.client}/${c.connectTimeoutMs}/${c.keepAliveTimeoutMs}/${c.connectionsPerHost}`;
 
 /**
  * Pools are created on first use and keyed by host key. `retire` (the host left discovery) closes a pool
@@ -16,29 +18,30 @@ const poolKeys = (c: UpstreamConfig): string => `${c.connectTimeoutMs}/${c.keepA
  */
 export class Forwarder {
   #cfg: UpstreamConfig;
-  readonly #factory: PoolFactory;
-  readonly #pools = new Map<string, Dispatcher>();
+  readonly #factory: UpstreamPoolFactory | undefined;
+  readonly #pools = new Map<string, UpstreamPool>();
   /** Retired pools still finishing their requests. */
-  readonly #closing = new Map<Dispatcher, Promise<void>>();
+  readonly #closing = new Map<UpstreamPool, Promise<void>>();
 
-  constructor(cfg: UpstreamConfig, factory: PoolFactory = defaultPoolFactory) {
+  /** `factory` overrides the configured client (tests). */
+  constructor(cfg: UpstreamConfig, factory?: UpstreamPoolFactory) {
     this.#cfg = cfg;
     this.#factory = factory;
   }
 
-  dispatch(host: Host, opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
+  dispatch(host: Host, req: UpstreamRequest, handler: UpstreamHandler): void {
     let pool = this.#pools.get(host.key);
     if (!pool) {
-      pool = this.#factory(`http://${host.address}`, {
+      pool = (this.#factory ?? poolFactories[this.#cfg.client])({
+        hostname: host.hostname,
+        port: host.port,
         connections: this.#cfg.connectionsPerHost,
-        pipelining: 1,
-        connectTimeout: this.#cfg.connectTimeoutMs,
-        keepAliveTimeout: this.#cfg.keepAliveTimeoutMs,
-        keepAliveMaxTimeout: Math.max(this.#cfg.keepAliveTimeoutMs, 600_000),
+        connectTimeoutMs: this.#cfg.connectTimeoutMs,
+        keepAliveTimeoutMs: this.#cfg.keepAliveTimeoutMs,
       });
       this.#pools.set(host.key, pool);
     }
-    pool.dispatch(opts, handler);
+    pool.dispatch(req, handler);
   }
 
   /** New settings; pools whose connection settings changed are retired and rebuilt on next use. */

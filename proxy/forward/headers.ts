@@ -1,20 +1,6 @@
 // Header rewriting at the hop: hop-by-hop headers dropped both ways, X-Forwarded-For appended on the way in.
+import { HOP_BY_HOP } from './hop-by-hop.js';
 
-/**
- * Hop-by-hop headers (RFC 9110 §7.6.1, plus Proxy-Authorization and Expect, which this proxy has already
- * handled: Node answers 100-continue itself). Keyed by lower-case name.
- */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'expect',
-]);
 /** Lengths of the names above: most headers are rejected by one length check, without lower-casing. */
 const HOP_LENGTHS = new Set([...HOP_BY_HOP].map((n) => n.length));
 const XFF = 'x-forwarded-for';

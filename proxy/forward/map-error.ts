@@ -11,7 +11,7 @@ import { ProxyError, ProxyErrorCode } from '../errors.js';
  */
 export type FailureKind = 'invalid' | 'unsent' | 'timeout' | 'failed' | 'client-abort';
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'PX_HEADERS_TIMEOUT', 'PX_BODY_TIMEOUT']);
 
 export function classifyFailure(err: unknown, sent: boolean, clientGone: boolean): FailureKind {
   if (clientGone) return 'client-abort';

@@ -28,10 +28,14 @@ export interface Reply {
   json<T = Record<string, unknown>>(): T;
 }
 
+/** PROXY_TEST_CLIENT=undici runs the same suites over the undici client instead of the native one. */
+const testClient = process.env.PROXY_TEST_CLIENT === 'undici' ? ({ client: 'undici' } as const) : {};
+
 export const testOptions = (o: ProxyOptions = {}): ProxyOptions => ({
   workers: 0,
   drainTimeoutMs: 5_000,
   ...o,
+  upstream: { ...testClient, ...o.upstream },
   listeners: o.listeners ?? [{ host: '127.0.0.1', port: 0 }],
 });
 

@@ -1,0 +1,147 @@
+// The proxy's own HTTP/1.1 client pool for one gateway listener: idle connections reused LIFO, a bounded count, a queue.
+import { connect } from 'node:net';
+import { upstreamError, UpstreamErrorCode, type UpstreamHandler, type UpstreamPool, type UpstreamPoolOptions, type UpstreamRequest } from '../upstream.js';
+import { H1Connection } from './h1-connection.js';
+
+interface Waiting {
+  req: UpstreamRequest;
+  handler: UpstreamHandler;
+}
+
+/**
+ * Why not undici: measured on this machine in one run, undici's dispatch cost ~25 % more proxy CPU per request
+ * than a client that writes the already-validated headers as one string and parses responses in JS (no header
+ * revalidation, no WASM callbacks per header). The gateways are ours and speak plain HTTP/1.1 keep-alive.
+ *
+ * An idle connection closes after keepAliveTimeoutMs, or 1 s before the server's own Keep-Alive timeout if that
+ * is shorter, so that a request is rarely written onto a connection the server is closing. A request that finds no
+ * idle connection opens one (up to `connections`), else waits in FIFO order. Connect failures reach the handler
+ * before onConnect: the request never left and may be retried elsewhere.
+ */
+export class H1Pool implements UpstreamPool {
+  readonly #o: UpstreamPoolOptions;
+  readonly #idle: H1Connection[] = [];
+  readonly #all = new Set<H1Connection>();
+  readonly #queue: Waiting[] = [];
+  #opening = 0;
+  #closing: Promise<void> | undefined;
+  #closed: (() => void) | undefined;
+  #destroyed = false;
+
+  constructor(o: UpstreamPoolOptions) {
+    this.#o = o;
+  }
+
+  dispatch(req: UpstreamRequest, handler: UpstreamHandler): void {
+    if (this.#closing || this.#destroyed) {
+      handler.onError(upstreamError(UpstreamErrorCode.POOL_CLOSED, 'gateway pool closed'));
+      return;
+    }
+    const conn = this.#idle.pop();
+    if (conn) {
+      conn.run(req, handler, this.#release);
+      return;
+    }
+    if (this.#all.size + this.#opening < this.#o.connections) this.#open(req, handler);
+    else this.#queue.push({ req, handler });
+  }
+
+  close(): Promise<void> {
+    if (!this.#closing) {
+      this.#closing = new Promise<void>((resolve) => (this.#closed = resolve));
+      this.#maybeClosed();
+    }
+    return this.#closing;
+  }
+
+  async destroy(): Promise<void> {
+    this.#destroyed = true;
+    for (const w of this.#queue.splice(0)) w.handler.onError(upstreamError(UpstreamErrorCode.POOL_CLOSED, 'gateway pool destroyed'));
+    for (const c of [...this.#all]) c.destroy();
+    this.#idle.length = 0;
+    this.#closed?.();
+  }
+
+  /** Open connections, idle ones, waiting requests (tests and status). */
+  get counts(): { open: number; idle: number; queued: number } {
+    return { open: this.#all.size, idle: this.#idle.length, queued: this.#queue.length };
+  }
+
+  #open(req: UpstreamRequest, handler: UpstreamHandler): void {
+    this.#opening++;
+    const socket = connect({ host: this.#o.hostname, port: this.#o.port, noDelay: true });
+    let settled = false;
+    const fail = (err: Error): void => {
+      if (settled) return;
+      settled = true;
+      this.#opening--;
+      socket.destroy();
+      handler.onError(err); // before onConnect: nothing was sent
+      this.#next();
+      this.#maybeClosed();
+    };
+    socket.setTimeout(this.#o.connectTimeoutMs, () =>
+      fail(upstreamError(UpstreamErrorCode.CONNECT_TIMEOUT, `connect to ${this.#o.hostname}:${this.#o.port} timed out`)),
+    );
+    socket.once('error', fail);
+    socket.once('connect', () => {
+      if (settled) return;
+      settled = true;
+      this.#opening--;
+      socket.removeAllListeners('timeout');
+      socket.setTimeout(0);
+      socket.off('error', fail);
+      const conn = new H1Connection(socket, `${this.#o.hostname}:${this.#o.port}`);
+      this.#all.add(conn);
+      socket.once('close', () => this.#forget(conn));
+      // Idle-time timeout handling: a request sets its own timeouts; an idle connection's expiry closes it.
+      socket.on('timeout', () => {
+        if (!conn.busy) socket.destroy();
+      });
+      if (this.#destroyed) {
+        conn.destroy();
+        handler.onError(upstreamError(UpstreamErrorCode.POOL_CLOSED, 'gateway pool destroyed'));
+        return;
+      }
+      conn.run(req, handler, this.#release);
+    });
+  }
+
+  readonly #release = (conn: H1Connection, reusable: boolean): void => {
+    if (!reusable || this.#destroyed) {
+      conn.socket.destroy();
+      return; // 'close' → #forget → next waiting request
+    }
+    const next = this.#queue.shift();
+    if (next) {
+      conn.run(next.req, next.handler, this.#release);
+      return;
+    }
+    const hint = conn.keepAliveHintMs;
+    conn.socket.setTimeout(hint === undefined ? this.#o.keepAliveTimeoutMs : Math.max(1, Math.min(this.#o.keepAliveTimeoutMs, hint - 1000)));
+    this.#idle.push(conn);
+    this.#maybeClosed();
+  };
+
+  #forget(conn: H1Connection): void {
+    this.#all.delete(conn);
+    const i = this.#idle.indexOf(conn);
+    if (i >= 0) this.#idle.splice(i, 1);
+    this.#next();
+    this.#maybeClosed();
+  }
+
+  /** A connection slot freed up: open one for the first waiting request. */
+  #next(): void {
+    if (this.#queue.length > 0 && this.#all.size + this.#opening < this.#o.connections) {
+      const w = this.#queue.shift()!;
+      this.#open(w.req, w.handler);
+    }
+  }
+
+  #maybeClosed(): void {
+    if (!this.#closing || this.#queue.length > 0 || this.#opening > 0) return;
+    for (const c of this.#idle.splice(0)) c.socket.destroy();
+    if (this.#all.size === 0) this.#closed?.(); // otherwise the last connection's 'close' comes back here
+  }
+}
