@@ -127,12 +127,28 @@ async function main(argv: string[]): Promise<number> {
   const reaped = await reapDeadRuns();
   if (reaped) out(`killed ${reaped} server(s) left by earlier runs`);
   let env: Record<string, string>;
+  // Ctrl-C while services start: let the starts finish (they hold locks), then stop what this run started.
+  let interrupted = false;
+  const onSignal = (): void => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    out('interrupted: stopping the services once their start finishes (again to quit at once)');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     env = await startServices();
   } catch (err) {
     out(`cannot start the test services, not running any test:\n${(err as Error).message}`);
     await stopServices();
     return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (interrupted) {
+    await stopServices();
+    return 130;
   }
   const concurrency = Number(process.env.KATEWAY_TEST_CONCURRENCY) || 2;
   const serial = files.filter(usesCluster);
