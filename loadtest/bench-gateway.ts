@@ -105,6 +105,7 @@ async function main(): Promise<void> {
     ]);
     log(`pre-filling ${fmt(o.prefill)} messages of ${SIZE} B into ${SUB_TOPIC} on memory and sqlite...`);
     for (const gw of [servers.memory, servers.sqlite]) {
+      await prefill({ pubUrl: gw.pubUrl, topic: PUB_TOPIC, appid: APP.appid, key: APP.key, messages: 1, size: SIZE });
       await prefill({ pubUrl: gw.pubUrl, topic: SUB_TOPIC, appid: APP.appid, key: APP.key, messages: o.prefill, size: SIZE });
     }
     const post = postScript({ size: SIZE, headers: { Appid: APP.appid, Pubkey: APP.key } });

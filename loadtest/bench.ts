@@ -13,7 +13,7 @@ import { runMixed } from './clients/e2e-latency.js';
 import { runWsSubscribe } from './clients/ws-subscribe.js';
 import { readJsonKey, writeJsonKey, writeMdSection } from './lib/bench-docs.js';
 import { renderBench } from './lib/bench-report.js';
-import { APP, BARE_ANCHORS, SCENARIOS, SUB_TOPIC, bareRequest, groupNames, subPath, wrkRequest, type PathKind, type WrkScenario } from './lib/bench-scenarios.js';
+import { APP, BARE_ANCHORS, PUB_TOPIC, SCENARIOS, SUB_TOPIC, bareRequest, groupNames, subPath, wrkRequest, type PathKind, type WrkScenario } from './lib/bench-scenarios.js';
 import { startStack, type Front, type Stack } from './lib/bench-stack.js';
 import type { BenchResult, MixedRow, WrkRow, WsRow } from './lib/bench-types.js';
 import { ensureKafka, measureKafkaAnchor } from './lib/kafka-anchor.js';
@@ -217,6 +217,8 @@ async function main(): Promise<void> {
       const stack = await startStack({ store, sqlitePath: join(dir, `${store}.db`), kafka, partitions: 8, paths: o.paths, proxyWorkers: o.proxyWorkers });
       for (const n of stack.notes) if (!notes.includes(n)) notes.push(n);
       try {
+        // Create the publish topic before 64 connections race to create it on their first request.
+        await prefill({ pubUrl: stack.gateway.pubUrl, topic: PUB_TOPIC, appid: APP.appid, key: APP.key, messages: 1, size: 100 });
         if (o.scenarios.some((s) => s.kind === 'sub')) {
           const tp = Date.now();
           await prefill({ pubUrl: stack.gateway.pubUrl, topic: SUB_TOPIC, appid: APP.appid, key: APP.key, messages: o.prefill, size: 100, perRequest: 2000 });

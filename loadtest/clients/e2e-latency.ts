@@ -53,10 +53,13 @@ export async function runMixed(o: MixedOptions): Promise<MixedResult> {
   const pubPath = `/v1/msgs/${o.topic}/${o.ver}`;
   const pubHeaders = { Appid: o.appid, Pubkey: o.pubkey, 'Content-Type': 'application/octet-stream' };
   const pad = (s: string): string => (s.length >= o.size ? s : s + ' '.repeat(o.size - s.length));
+  // Publishes still unanswered this long after the schedule ends are abandoned (counted as errors): the run stays bounded.
+  const pubStop = new AbortController();
+  setMaxListeners(0, pubStop.signal);
   const publish = async (i: number): Promise<number> => {
     const t = nowMs();
     const body = pad(`{"t":${t.toFixed(3)},"i":${i}}`);
-    const r = await pubPool.request({ method: 'POST', path: o.keyed ? `${pubPath}?key=k${i % 1000}` : pubPath, headers: pubHeaders, body });
+    const r = await pubPool.request({ method: 'POST', path: o.keyed ? `${pubPath}?key=k${i % 1000}` : pubPath, headers: pubHeaders, body, signal: pubStop.signal });
     const text = await r.body.text();
     if (r.statusCode !== 201) throw new Error(`publish ${r.statusCode}: ${text.slice(0, 200)}`);
     return nowMs() - t;
@@ -152,7 +155,9 @@ export async function runMixed(o: MixedOptions): Promise<MixedResult> {
     };
     tick();
   });
+  const bound = setTimeout(() => pubStop.abort(new Error('no answer within the bound after the schedule ended')), (o.drainMs ?? 3000) + 5000);
   await Promise.all(inflight);
+  clearTimeout(bound);
   const deadline = performance.now() + (o.drainMs ?? 3000);
   while (seen.size < published && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   stop.abort();

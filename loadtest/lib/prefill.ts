@@ -18,15 +18,22 @@ export async function prefill(o: PrefillOptions): Promise<void> {
   const per = o.perRequest ?? 1000;
   const one = 'x'.repeat(o.size);
   const url = `${o.pubUrl}/v1/msgs/${o.topic}/${o.ver ?? 'v1'}?batch=1`;
+  async function send(n: number): Promise<void> {
+    const body = JSON.stringify(Array.from({ length: n }, () => one));
+    const r = await fetch(url, { method: 'POST', body, headers: { Appid: o.appid, Pubkey: o.key, 'Content-Type': 'application/json' } });
+    const text = await r.text();
+    if (r.status !== 201) throw new Error(`prefill ${url}: ${r.status} ${text}`);
+  }
   let left = o.messages;
+  // One request first: concurrent first publishes to a new topic race to create it (the Kafka store answered 404 to the losers).
+  const first = Math.min(per, left);
+  left -= first;
+  await send(first);
   const worker = async (): Promise<void> => {
     while (left > 0) {
       const n = Math.min(per, left);
       left -= n;
-      const body = JSON.stringify(Array.from({ length: n }, () => one));
-      const r = await fetch(url, { method: 'POST', body, headers: { Appid: o.appid, Pubkey: o.key, 'Content-Type': 'application/json' } });
-      const text = await r.text();
-      if (r.status !== 201) throw new Error(`prefill ${url}: ${r.status} ${text}`);
+      await send(n);
     }
   };
   await Promise.all(Array.from({ length: o.concurrency ?? 4 }, worker));
