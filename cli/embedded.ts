@@ -33,11 +33,12 @@ export async function runEmbedded(argv: string[]): Promise<void> {
   };
   try {
     for (let i = 1; i <= count; i++) {
-      const base = portBase + (i - 1) * 100; // 9191/9192/9193, 9291/9292/9293, ...
+      // 9191/9192/9193, 9291/9292/9293, ...; a base of 0 lets every gateway pick free ports (tests).
+      const base = portBase === 0 ? 0 : portBase + (i - 1) * 100;
       children.push(
         await startChild(`gateway ${i}`, [
           'gateway', '--id', String(i), '--registry-dir', REGISTRY_DIR,
-          '--pub-port', String(base), '--sub-port', String(base + 1), '--man-port', String(base + 2), ...sqlite,
+          '--pub-port', String(base), '--sub-port', String(base && base + 1), '--man-port', String(base && base + 2), ...sqlite,
         ]),
       );
     }
