@@ -145,8 +145,9 @@ async function main(): Promise<void> {
     rows.push({ name: 'direct', url: 'http://127.0.0.1:18101/v1/msgs/t/v1', proxy: [] });
     rows.push({ name: 'haproxy 2.6 (1 thread)', url: 'http://127.0.0.1:18000/v1/msgs/t/v1', proxy: [start('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], '1')] });
     rows.push({ name: 'kateway proxy (1 process)', url: 'http://127.0.0.1:18001/v1/msgs/t/v1', proxy: [start('node', [proxyJs, '18001', '0', 'p2c', '18101'], '1')] });
+    rows.push({ name: 'kateway proxy, undici client (1 process)', url: 'http://127.0.0.1:18003/v1/msgs/t/v1', proxy: [start('node', [proxyJs, '18003', '0', 'p2c', '18101', 'undici'], '1')] });
     rows.push({ name: 'kateway proxy (2 workers)', url: 'http://127.0.0.1:18002/v1/msgs/t/v1', proxy: [start('node', [proxyJs, '18002', '2', 'p2c', '18101'], '1')] });
-    for (const p of [18101, 18000, 18001, 18002]) await waitPort(p); // HAProxy passes /alive to the backend
+    for (const p of [18101, 18000, 18001, 18002, 18003]) await waitPort(p); // HAProxy passes /alive to the backend
   }
   const duration = Number(args.duration);
   for (const r of rows) wrk(r.url, 2); // warm-up (JIT, connection pools)

@@ -4,8 +4,8 @@ import { runProxy } from '../cluster.js';
 import type { PolicyName } from '../balancer/registry.js';
 import { MemorySource } from '../discovery/memory-source.js';
 
-// usage: proxy-server.js <listenPort> <workers> <pubPolicy> <backendPort>[,<backendPort>...]
-const [port, workers, policy, backends] = process.argv.slice(2);
+// usage: proxy-server.js <listenPort> <workers> <pubPolicy> <backendPort>[,<backendPort>...] [native|undici]
+const [port, workers, policy, backends, client] = process.argv.slice(2);
 const gateways = (backends ?? '18101').split(',').map((p, i) => {
   const a = `127.0.0.1:${p}`;
   return { id: `g${i + 1}`, zone: 'bench', host: '127.0.0.1', pub: a, sub: a, man: a, cpu: 1, ver: 'bench', startedAt: 0 };
@@ -16,6 +16,7 @@ await runProxy({
     workers: Number(workers ?? 1),
     listeners: [{ host: '127.0.0.1', port: Number(port ?? 18001) }],
     balancing: { pub: (policy ?? 'p2c') as PolicyName },
+    upstream: { client: client === 'undici' ? 'undici' : 'native' },
   }),
   makeSource: () => new MemorySource(gateways),
   logger: silentLogger,

@@ -20,6 +20,10 @@ describe('matchRoute', () => {
     ['GET', '/metrics', 'man', false],
     ['GET', '/v1/msgs/orders/v1', 'man', false], // GET on the pub path is not a publish
     ['POST', '/v1/msgs//v1', 'man', false], // empty topic segment
+    ['POST', '/v1/msgs/orders/v1/', 'man', false], // trailing slash: one segment more
+    ['POST', '/v1/msgs/orders', 'man', false], // one segment fewer
+    ['POST', '/v1/msgsx/orders/v1', 'man', false],
+    ['GET', '/v1/msgs/app1/orders/v1/?group=g', 'man', false],
   ];
   for (const [method, url, service, sticky] of cases) {
     it(`${method} ${url} → ${service}`, () => {

@@ -63,13 +63,15 @@ export function matchRoute(method: string, url: string, routes: readonly RouteRu
   const candidates = routes === ROUTES ? DEFAULT_BY_METHOD.get(method) : byMethod(routes).get(method);
   if (!candidates) return MAN;
   const q = url.indexOf('?');
-  const segs = (q < 0 ? url : url.slice(0, q)).split('/');
-  segs.shift(); // the empty string before the leading '/'
+  const end = q < 0 ? url.length : q;
   for (const r of candidates) {
-    if (r.pattern.length !== segs.length || !matches(r.pattern, segs)) continue;
+    if (!matches(r.pattern, url, end)) continue;
     const m: RouteMatch = { service: r.service, sticky: r.service === 'sub' };
-    if (r.topic) m.topic = segs.slice(r.topic[0], r.topic[1]).join('/');
-    if (r.group !== undefined) m.pathGroup = segs[r.group];
+    if (r.topic || r.group !== undefined) {
+      const segs = url.slice(1, end).split('/');
+      if (r.topic) m.topic = segs.slice(r.topic[0], r.topic[1]).join('/');
+      if (r.group !== undefined) m.pathGroup = segs[r.group];
+    }
     return m;
   }
   return MAN;
@@ -80,11 +82,21 @@ export function fixedRoute(service: Service): RouteMatch {
   return Object.freeze({ service, sticky: service === 'sub' });
 }
 
-function matches(pattern: readonly string[], segs: readonly string[]): boolean {
+/** Walks `url[0, end)` segment by segment against the pattern, without splitting it. */
+function matches(pattern: readonly string[], url: string, end: number): boolean {
+  if (url.charCodeAt(0) !== 47 /* '/' */) return false;
+  let pos = 1;
   for (let i = 0; i < pattern.length; i++) {
+    let stop = url.indexOf('/', pos);
+    const last = i === pattern.length - 1;
+    if (stop < 0 || stop > end) stop = end;
+    else if (last) return false; // more segments than the pattern
+    if (!last && stop === end) return false; // fewer segments
     const p = pattern[i]!;
-    const s = segs[i]!;
-    if (p.charCodeAt(0) === 58 /* ':' */ ? s.length === 0 : p !== s) return false;
+    if (p.charCodeAt(0) === 58 /* ':' */) {
+      if (stop === pos) return false; // an empty parameter
+    } else if (stop - pos !== p.length || !url.startsWith(p, pos)) return false;
+    pos = stop + 1;
   }
   return true;
 }

@@ -113,7 +113,9 @@ describe('ResponseParser > malformed input', () => {
   const bad: [string, string][] = [
     ['a bad status line', 'HTTP/2 200 OK\r\n\r\n'],
     ['a header without colon', 'HTTP/1.1 200 OK\r\nNoColon\r\n\r\n'],
-    ['a name with a space', 'HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n'],
+    ['a name starting with a space', 'HTTP/1.1 200 OK\r\n Bad: x\r\n\r\n'],
+    ['a name ending with a space', 'HTTP/1.1 200 OK\r\nBad : x\r\n\r\n'],
+    ['a three-digit status missing', 'HTTP/1.1 20 OK\r\n\r\n'],
     ['conflicting lengths', 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n'],
     ['a bad chunk size', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'],
     ['a missing CRLF after chunk data', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nokXX\r\n'],
