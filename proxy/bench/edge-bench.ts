@@ -2,7 +2,7 @@
 //
 // usage: node dist/proxy/bench/edge-bench.js [--mode overhead|balance] [--duration 8] [--rounds 3] [--pin]
 //   overhead: one bare node:http backend; rows direct, haproxy (nbthread 1), proxy (1 process), proxy (2 workers).
-//   balance:  three backends, one slow (2 ms per request); rows proxy with pub=round-robin and pub=p2c.
+//   balance:  three backends, one slow (--slow-ms, default 2 ms per request); rows pub=round-robin and pub=p2c.
 // Rounds alternate the row order (A B C / C B A / ...); each cell is the median (min–max). CPU comes from
 // /proc/<pid>/stat (utime+stime of the process tree) before and after each run, divided by the requests served.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -20,6 +20,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '64' },
     pin: { type: 'boolean', default: false },
+    'slow-ms': { type: 'string', default: '2' },
   },
 });
 const here = dirname(fileURLToPath(import.meta.url));
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   let backends: ChildProcess[];
   if (args.mode === 'balance') {
-    backends = [start('node', [backendJs, '18101'], '1'), start('node', [backendJs, '18102'], '1'), start('node', [backendJs, '18103', '2'], '1')];
+    backends = [start('node', [backendJs, '18101'], '1'), start('node', [backendJs, '18102'], '1'), start('node', [backendJs, '18103', args['slow-ms']!], '1')];
     rows.push({ name: 'proxy pub=round-robin', url: 'http://127.0.0.1:18011/v1/msgs/t/v1', proxy: [start('node', [proxyJs, '18011', '0', 'round-robin', '18101,18102,18103'], '1')] });
     rows.push({ name: 'proxy pub=p2c', url: 'http://127.0.0.1:18012/v1/msgs/t/v1', proxy: [start('node', [proxyJs, '18012', '0', 'p2c', '18101,18102,18103'], '1')] });
     for (const p of [18101, 18102, 18103, 18011, 18012]) await waitPort(p);
