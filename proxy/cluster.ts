@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { GatewaySource } from '../shared/discovery/gateway-endpoint.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { resolveProxyConfig, type ProxyOptions } from './config.js';
+import type { StatusCollector } from './admin/routes.js';
+import type { ProxyStatus } from './admin/status.js';
 import { startProxy, type ProxyHandle } from './main.js';
 
 export interface RunProxyOptions {
@@ -29,7 +31,14 @@ type Msg =
   | { kind: 'kateway-proxy:reload'; opts: ProxyOptions }
   | { kind: 'kateway-proxy:drain' }
   | { kind: 'kateway-proxy:listening'; addresses: AddressInfo[] }
-  | { kind: 'kateway-proxy:reloaded'; ok: boolean; error?: string };
+  | { kind: 'kateway-proxy:reloaded'; ok: boolean; error?: string }
+  /** worker → primary: collect every worker's status; primary → worker: the collection. */
+  | { kind: 'kateway-proxy:status-all'; id: number; statuses?: ProxyStatus[] }
+  /** primary → worker: your status please; worker → primary: here it is. */
+  | { kind: 'kateway-proxy:status-one'; id: number; status?: ProxyStatus };
+
+/** How long a status collection waits for slow workers. */
+const STATUS_WAIT_MS = 1_000;
 
 const isMsg = (m: unknown): m is Msg => typeof m === 'object' && m !== null && String((m as { kind?: unknown }).kind).startsWith('kateway-proxy:');
 
@@ -54,9 +63,13 @@ export async function runProxy(o: RunProxyOptions): Promise<RunningProxy> {
     const w = cluster.fork({ [ENV_OPTIONS]: JSON.stringify(opts) });
     live.add(w);
     w.on('message', (m: unknown) => {
-      if (!isMsg(m) || m.kind !== 'kateway-proxy:listening') return;
-      if (addresses.length === 0) addresses.push(...m.addresses);
-      if (++readyCount === cfg.workers) o.onReady?.(addresses);
+      if (!isMsg(m)) return;
+      if (m.kind === 'kateway-proxy:listening') {
+        if (addresses.length === 0) addresses.push(...m.addresses);
+        if (++readyCount === cfg.workers) o.onReady?.(addresses);
+      } else if (m.kind === 'kateway-proxy:status-all') {
+        void gatherStatus([...live]).then((statuses) => w.send({ kind: 'kateway-proxy:status-all', id: m.id, statuses } satisfies Msg));
+      }
     });
     w.once('exit', (code, signal) => {
       live.delete(w);
@@ -106,6 +119,55 @@ export async function runProxy(o: RunProxyOptions): Promise<RunningProxy> {
   return { reload, close };
 }
 
+let nextStatusId = 1;
+
+/** Primary side: every live worker's status, waiting at most STATUS_WAIT_MS for each. */
+function gatherStatus(workers: Worker[]): Promise<ProxyStatus[]> {
+  return Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<ProxyStatus | undefined>((resolve) => {
+          const id = nextStatusId++;
+          const timer = setTimeout(() => finish(undefined), STATUS_WAIT_MS);
+          const onMsg = (r: unknown): void => {
+            if (isMsg(r) && r.kind === 'kateway-proxy:status-one' && r.id === id) finish(r.status);
+          };
+          const finish = (st: ProxyStatus | undefined): void => {
+            clearTimeout(timer);
+            w.off('message', onMsg);
+            resolve(st);
+          };
+          w.on('message', onMsg);
+          try {
+            w.send({ kind: 'kateway-proxy:status-one', id } satisfies Msg);
+          } catch {
+            finish(undefined);
+          }
+        }),
+    ),
+  ).then((all) => all.filter((s): s is ProxyStatus => s !== undefined));
+}
+
+/** Worker side: asks the primary for all workers' statuses; falls back to none (the caller then shows its own). */
+function workerCollector(): StatusCollector {
+  const pending = new Map<number, (s: ProxyStatus[]) => void>();
+  process.on('message', (m: unknown) => {
+    if (isMsg(m) && m.kind === 'kateway-proxy:status-all') pending.get(m.id)?.(m.statuses ?? []);
+  });
+  return () =>
+    new Promise<ProxyStatus[]>((resolve) => {
+      const id = nextStatusId++;
+      const timer = setTimeout(() => done([]), STATUS_WAIT_MS * 2);
+      const done = (s: ProxyStatus[]): void => {
+        clearTimeout(timer);
+        pending.delete(id);
+        resolve(s);
+      };
+      pending.set(id, done);
+      process.send?.({ kind: 'kateway-proxy:status-all', id } satisfies Msg);
+    });
+}
+
 /** Sends a reload to one worker and waits for its answer (a worker that exits meanwhile counts as done). */
 function ask(w: Worker, m: Msg): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -144,7 +206,7 @@ async function runInline(o: RunProxyOptions, opts: ProxyOptions, log: Logger): P
 
 async function runWorker(o: RunProxyOptions, log: Logger): Promise<RunningProxy> {
   const opts = JSON.parse(process.env[ENV_OPTIONS] ?? '{}') as ProxyOptions;
-  const { handle, source } = await serve(o, opts, log);
+  const { handle, source } = await serve(o, opts, log, workerCollector());
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
@@ -168,6 +230,7 @@ async function runWorker(o: RunProxyOptions, log: Logger): Promise<RunningProxy>
     if (!isMsg(m)) return;
     if (m.kind === 'kateway-proxy:reload') void reload(m.opts);
     else if (m.kind === 'kateway-proxy:drain') void close();
+    else if (m.kind === 'kateway-proxy:status-one') process.send?.({ kind: 'kateway-proxy:status-one', id: m.id, status: handle.status() } satisfies Msg);
   });
   // The primary decides about reloads; a SIGHUP sent to the whole process group must not kill a worker.
   process.on('SIGHUP', () => undefined);
@@ -176,10 +239,15 @@ async function runWorker(o: RunProxyOptions, log: Logger): Promise<RunningProxy>
   return { reload: () => reload(), close };
 }
 
-async function serve(o: RunProxyOptions, opts: ProxyOptions, log: Logger): Promise<{ handle: ProxyHandle; source: GatewaySource }> {
+async function serve(
+  o: RunProxyOptions,
+  opts: ProxyOptions,
+  log: Logger,
+  collectStatus?: StatusCollector,
+): Promise<{ handle: ProxyHandle; source: GatewaySource }> {
   const source = await o.makeSource(opts);
   try {
-    return { handle: await startProxy(opts, { source, logger: log }), source };
+    return { handle: await startProxy(opts, { source, logger: log, collectStatus }), source };
   } catch (err) {
     await source.close();
     throw err;

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { GatewaySource } from '../shared/discovery/gateway-endpoint.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { emptyFrontStats } from './admin/front-stats.js';
-import { adminHandler } from './admin/routes.js';
+import { adminHandler, type StatusCollector } from './admin/routes.js';
+import { buildStatus, type ProxyStatus, type StatusSource } from './admin/status.js';
 import { createPolicy } from './balancer/registry.js';
 import { resolveProxyConfig, type ProxyConfig, type ProxyOptions } from './config.js';
 import { Forwarder } from './forward/forwarder.js';
@@ -31,6 +32,8 @@ export interface ProxyDeps {
   prober?: Prober;
   /** Builds rate limiters (the seam for the Redis-shared limiter). */
   limiterFactory?: (cfg: ProxyConfig, clock: Clock) => LimiterFactory;
+  /** Status of every serving process (cluster workers) for /proxy/v1/status and /proxy/metrics. */
+  collectStatus?: StatusCollector;
 }
 
 export interface ProxyHandle {
@@ -41,6 +44,8 @@ export interface ProxyHandle {
   close(): Promise<void>;
   /** Applies new options without dropping a connection: host state, pools and rate buckets survive where they can. */
   reload(opts: ProxyOptions): Promise<void>;
+  /** This process's status document. */
+  status(): ProxyStatus;
 }
 
 export async function startProxy(opts: ProxyOptions, deps: ProxyDeps): Promise<ProxyHandle> {
@@ -80,14 +85,15 @@ export async function startProxy(opts: ProxyOptions, deps: ProxyDeps): Promise<P
   const front = emptyFrontStats();
   const tunnels = new WsTunnels();
   let pipeline: Pipeline | undefined;
-  const admin = adminHandler({
+  const statusSource: StatusSource = {
     registry,
     policies: () => pipeline!.state.policies,
     front,
     draining: () => pipeline!.draining,
     tunnels: () => tunnels.size,
     uptimeSec: () => (clock.now() - startedAt) / 1000,
-  });
+  };
+  const admin = adminHandler(statusSource, deps.collectStatus);
   pipeline = new Pipeline(buildState(cfg), {
     registry,
     forwarder,
@@ -140,6 +146,7 @@ export async function startProxy(opts: ProxyOptions, deps: ProxyDeps): Promise<P
       })();
       return closing;
     },
+    status: () => buildStatus(statusSource),
     async reload(next: ProxyOptions) {
       const c = resolveProxyConfig(next);
       registry.setMaxInflight(c.upstream.maxInflightPerHost);

@@ -32,7 +32,8 @@ export interface GatewayStatus {
 }
 
 export interface ProxyStatus {
-  pid: number;
+  /** Serving processes summed into this document (one, or every cluster worker). */
+  pids: number[];
   uptimeSec: number;
   draining: boolean;
   policies: Record<Service, string>;
@@ -93,7 +94,7 @@ export function buildStatus(src: StatusSource): ProxyStatus {
     }
   }
   return {
-    pid: process.pid,
+    pids: [process.pid],
     uptimeSec: Math.round(src.uptimeSec()),
     draining: src.draining(),
     policies: { pub: policies.pub.name, sub: policies.sub.name, man: policies.man.name },

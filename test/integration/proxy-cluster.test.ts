@@ -115,3 +115,37 @@ describe('proxy process > signals', () => {
     await client.close().catch(() => undefined);
   });
 });
+
+describe('proxy process > two workers', () => {
+  let dir: string;
+  let gateways: FakeGateway[];
+  let proxy: Running | undefined;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kateway-proxy-'));
+    gateways = [await FakeGateway.start('gw1'), await FakeGateway.start('gw2')];
+  });
+  after(async () => {
+    if (proxy && proxy.child.exitCode === null) proxy.child.kill('SIGKILL');
+    await Promise.all(gateways.map((g) => g.close()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('/proxy/v1/status sums every worker, whichever worker answers', async () => {
+    proxy = await startProxyProcess(dir, gateways, { workers: 2, listeners: [{ host: '127.0.0.1', port: 0 }] });
+    const url = `http://127.0.0.1:${proxy.port}`;
+    // Separate connections so that both workers serve some of them.
+    for (let i = 0; i < 20; i++) {
+      const c = new Client(url);
+      assert.equal((await send(c, `${url}/v1/msgs/t/v1`, 'POST', { body: 'x' })).status, 201);
+      await c.close();
+    }
+    const c = new Client(url);
+    const st = (await send(c, `${url}/proxy/v1/status`, 'GET')).json<{ pids: number[]; gateways: { listeners: { pub: { totalSessions: number } } }[] }>();
+    await c.close();
+    assert.equal(st.pids.length, 2);
+    assert.equal(st.gateways.reduce((n, g) => n + g.listeners.pub.totalSessions, 0), 20);
+    proxy.child.kill('SIGTERM');
+    assert.equal(await proxy.exited, 0);
+  });
+});
