@@ -12,9 +12,12 @@ export interface PrefillOptions {
   perRequest?: number;
   /** Requests in flight. Default 4. */
   concurrency?: number;
+  /** Stop starting new requests after this many seconds (a slow store must not stall a benchmark). */
+  maxSeconds?: number;
 }
 
-export async function prefill(o: PrefillOptions): Promise<void> {
+/** Resolves with the number of messages actually published (fewer than asked when `maxSeconds` ran out). */
+export async function prefill(o: PrefillOptions): Promise<number> {
   const per = o.perRequest ?? 1000;
   const one = 'x'.repeat(o.size);
   const url = `${o.pubUrl}/v1/msgs/${o.topic}/${o.ver ?? 'v1'}?batch=1`;
@@ -23,18 +26,22 @@ export async function prefill(o: PrefillOptions): Promise<void> {
     const r = await fetch(url, { method: 'POST', body, headers: { Appid: o.appid, Pubkey: o.key, 'Content-Type': 'application/json' } });
     const text = await r.text();
     if (r.status !== 201) throw new Error(`prefill ${url}: ${r.status} ${text}`);
+    done += n;
   }
   let left = o.messages;
+  let done = 0;
+  const deadline = o.maxSeconds === undefined ? Infinity : Date.now() + o.maxSeconds * 1000;
   // One request first: concurrent first publishes to a new topic race to create it (the Kafka store answered 404 to the losers).
   const first = Math.min(per, left);
   left -= first;
   await send(first);
   const worker = async (): Promise<void> => {
-    while (left > 0) {
+    while (left > 0 && Date.now() < deadline) {
       const n = Math.min(per, left);
       left -= n;
       await send(n);
     }
   };
   await Promise.all(Array.from({ length: o.concurrency ?? 4 }, worker));
+  return done;
 }
