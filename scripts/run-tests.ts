@@ -154,9 +154,12 @@ async function main(argv: string[]): Promise<number> {
   const serial = files.filter(usesCluster);
   const parallel = files.filter((f) => !serial.includes(f));
   let code = 1;
+  // runNodeTest forwards signals to node --test; this only keeps an interrupted run from starting its next phase.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     code = parallel.length ? await runNodeTest(parallel, env, concurrency) : 0;
-    if (serial.length) {
+    if (serial.length && !interrupted) {
       out(`${serial.length} file(s) using the 3-broker Kafka cluster, one at a time`);
       code = Math.max(code, await runNodeTest(serial, env, 1));
     }
