@@ -5,7 +5,13 @@ import type { GatewayContext } from '../gateway-context.js';
 import { storeTopic } from '../http/names.js';
 import type { AppendOptions, OutgoingMessage, Position } from '../store/store.js';
 
+/** How long a publish that created its topic retries while the new topic becomes visible (Kafka metadata). */
+const CREATE_VISIBLE_MS = 5_000;
+
 export class Publisher {
+  /** Topics being created on first publish: concurrent first publishes wait for one creation. */
+  readonly #creating = new Map<string, Promise<unknown>>();
+
   constructor(readonly ctx: GatewayContext) {}
 
   /** Checks a message's key and tag against the limits (400 when too big). */
@@ -30,9 +36,8 @@ export class Publisher {
     try {
       positions = await this.ctx.store.append(name, messages, opts);
     } catch (err) {
-      if (!(isAppError(err) && err.code === ErrorCode.NOT_FOUND && app.autoCreateTopics)) throw notFoundTopic(err, name);
-      await this.ctx.store.createTopic(name, { partitions: this.ctx.config.defaultPartitions });
-      positions = await this.ctx.store.append(name, messages, opts);
+      if (!(isNotFound(err) && app.autoCreateTopics)) throw notFoundTopic(err, name);
+      positions = await this.#createThenAppend(name, messages, opts);
     }
     const series = this.ctx.metrics.pub(app.id, name);
     let bytes = 0;
@@ -45,7 +50,28 @@ export class Publisher {
     series.latency.observe(Number(process.hrtime.bigint() - started) / 1e9);
     return positions;
   }
+
+  async #createThenAppend(name: string, messages: OutgoingMessage[], opts: AppendOptions): Promise<Position[]> {
+    let creating = this.#creating.get(name);
+    if (!creating) {
+      creating = this.ctx.store.createTopic(name, { partitions: this.ctx.config.defaultPartitions }).finally(() => this.#creating.delete(name));
+      this.#creating.set(name, creating);
+    }
+    await creating;
+    // A topic just created (here or by another gateway) can take a moment to appear in a cluster's metadata.
+    const deadline = Date.now() + CREATE_VISIBLE_MS;
+    for (let wait = 25; ; wait = Math.min(wait * 2, 500)) {
+      try {
+        return await this.ctx.store.append(name, messages, opts);
+      } catch (err) {
+        if (!isNotFound(err) || Date.now() + wait > deadline) throw notFoundTopic(err, name);
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
 }
+
+const isNotFound = (err: unknown): boolean => isAppError(err) && err.code === ErrorCode.NOT_FOUND;
 
 function notFoundTopic(err: unknown, name: string): unknown {
   return isAppError(err) && err.code === ErrorCode.NOT_FOUND ? new AppError(ErrorCode.NOT_FOUND, `topic not found: ${name}`) : err;
