@@ -56,4 +56,12 @@ describe('Gateway > on Kafka', { timeout: 180_000 }, () => {
       assert.deepEqual([...got].sort(), [...sent].sort(), 'each group gets every message once');
     }
   });
+
+  it('concurrent first publishes to a new topic all succeed (demo auto-create on Kafka)', async () => {
+    const topic = uniq('race');
+    const statuses = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => (await call(t.url('pub', `/v1/msgs/${topic}/v1`), { method: 'POST', headers: pubHeaders(apps.demo), body: `m${i}` })).status),
+    );
+    assert.deepEqual(statuses, Array(8).fill(201));
+  });
 });
