@@ -1,23 +1,7 @@
-// The tenant seam: apps, secrets, topic ownership, subscriptions, groups. File/embedded now, ZooKeeper (meta) later.
+// The tenant seam: apps, secrets, topic ownership, subscriptions, groups, from a file, the embedded demo or ZooKeeper.
+import type { AppRecord } from '../../shared/app-record.js';
 
-/** One application (tenant). The secret is never stored in clear: only a salted SHA-256 hash. */
-export interface AppRecord {
-  id: string;
-  /** hex(sha256(salt || secret)) */
-  secretHash: string;
-  /** hex salt */
-  salt: string;
-  /** Topics this app owns, as `topic` names (any version). '*' = any topic name (demo mode). */
-  topics: string[];
-  /** Topics of other apps this app may consume, as `owner.topic` (version-independent); `owner.*` = all of owner's. */
-  subscriptions: string[];
-  /** Registered consumer groups; '*' allows any group name. */
-  groups: string[];
-  /** May create its own topics by publishing to them (demo mode only). */
-  autoCreateTopics?: boolean;
-  /** Optional per-app quotas (used by the edge proxy). */
-  quotas?: { requestsPerSec?: number; bytesPerSec?: number };
-}
+export type { AppRecord } from '../../shared/app-record.js';
 
 /** A consistent view of all tenants, replaced as a whole on every change. */
 export interface TenantSnapshot {

@@ -11,29 +11,12 @@
 // (never a topic without its subscription), needs one data watch per app and N reads at start, and writers
 // update with compare-and-set on the node version. The cost is ZooKeeper's 1 MB node limit: about 20 000 topic
 // names per app. Gateways watch /apps (children) and every app node (data), so an edit shows within milliseconds.
+import type { AppQuotas, AppRecord } from '../app-record.js';
 import { assertNodeName } from './paths.js';
 
-/** One tenant. Same shape as gateway/auth/tenant-source.ts AppRecord (shared/ cannot import gateway/). */
-export interface MetaApp {
-  id: string;
-  /** hex(sha256(salt || secret)), see shared/secret-hash.ts */
-  secretHash: string;
-  /** hex salt */
-  salt: string;
-  /** Owned topic names; '*' = any (demo). */
-  topics: string[];
-  /** Consumable topics of other apps: `owner.topic` or `owner.*`. */
-  subscriptions: string[];
-  /** Registered consumer groups; '*' = any. */
-  groups: string[];
-  autoCreateTopics?: boolean;
-  quotas?: MetaQuotas;
-}
-
-export interface MetaQuotas {
-  requestsPerSec?: number;
-  bytesPerSec?: number;
-}
+/** One tenant, stored as one JSON node. */
+export type MetaApp = AppRecord;
+export type MetaQuotas = AppQuotas;
 
 export interface MetaAdmin {
   id: string;
