@@ -21,6 +21,8 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '64' },
     pin: { type: 'boolean', default: false },
     'slow-ms': { type: 'string', default: '2' },
+    /** Only rows whose name contains one of these comma-separated words (direct and haproxy always run). */
+    only: { type: 'string', default: '' },
   },
 });
 const here = dirname(fileURLToPath(import.meta.url));
@@ -148,7 +150,19 @@ async function main(): Promise<void> {
     rows.push({ name: 'kateway proxy (1 process)', url: 'http://127.0.0.1:18001/v1/msgs/t/v1', proxy: [start('node', [proxyJs, '18001', '0', 'p2c', '18101'], '1')] });
     rows.push({ name: 'kateway proxy, undici client (1 process)', url: 'http://127.0.0.1:18003/v1/msgs/t/v1', proxy: [start('node', [proxyJs, '18003', '0', 'p2c', '18101', 'undici'], '1')] });
     rows.push({ name: 'kateway proxy (2 workers)', url: 'http://127.0.0.1:18002/v1/msgs/t/v1', proxy: [start('node', [proxyJs, '18002', '2', 'p2c', '18101'], '1')] });
-    for (const p of [18101, 18000, 18001, 18002, 18003]) await waitPort(p); // HAProxy passes /alive to the backend
+    rows.push({
+      name: 'kateway proxy (1 process, --max-semi-space-size=32)',
+      url: 'http://127.0.0.1:18004/v1/msgs/t/v1',
+      proxy: [start('node', ['--max-semi-space-size=32', proxyJs, '18004', '0', 'p2c', '18101'], '1')],
+    });
+    for (const p of [18101, 18000, 18001, 18002, 18003, 18004]) await waitPort(p); // HAProxy passes /alive to the backend
+  }
+  const only = args.only ? args.only.split(',') : [];
+  if (only.length > 0) {
+    for (let i = rows.length - 1; i >= 0; i--) {
+      const n = rows[i]!.name;
+      if (n !== 'direct' && !n.startsWith('haproxy') && !only.some((w) => n.includes(w))) rows.splice(i, 1);
+    }
   }
   const duration = Number(args.duration);
   for (const r of rows) wrk(r.url, 2); // warm-up (JIT, connection pools)

@@ -38,8 +38,8 @@ export class Admission {
   constructor(cfg: RateLimitConfig, factory: LimiterFactory) {
     this.#cfg = cfg;
     this.#factory = factory;
-    const any = (r: RateRule | undefined): boolean => !!r && (r.requestsPerSec !== undefined || r.bytesPerSec !== undefined);
-    this.enabled = any(cfg.perApp) || any(cfg.perAppTopic) || Object.values(cfg.apps).some((o) => any(o.perApp) || any(o.perAppTopic));
+    const hasRate = (r: RateRule | undefined): boolean => !!r && (r.requestsPerSec !== undefined || r.bytesPerSec !== undefined);
+    this.enabled = hasRate(cfg.perApp) || hasRate(cfg.perAppTopic) || Object.values(cfg.apps).some((o) => hasRate(o.perApp) || hasRate(o.perAppTopic));
   }
 
   check(r: AdmitRequest): RateDecision | Promise<RateDecision | undefined> | undefined {
