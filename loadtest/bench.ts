@@ -3,7 +3,7 @@
 //
 // Usage: node dist/loadtest/bench.js [--quick] [--stores memory,sqlite,kafka] [--paths direct,proxy,haproxy]
 //   [--scenarios id,…] [--seconds 2] [--rounds 3] [--proxy-workers 2] [--idle 10000] [--idle-groups 1000]
-//   [--mixed-rate 1000] [--mixed-seconds 5] [--soak 300] [--no-memory] [--no-write]
+//   [--mixed-rate 1000] [--mixed-seconds 5] [--prefill N] [--budget 560] [--soak 300] [--no-memory] [--no-write]
 // See loadtest/README.md for what each row means.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -28,7 +28,8 @@ import { runSoak } from './lib/soak.js';
 import { fmt, median, spread } from './lib/stats.js';
 import { wrkPath } from './lib/wrk.js';
 
-const log = (s: string): void => void process.stderr.write(s + '\n');
+const started = Date.now();
+const log = (s: string): void => void process.stderr.write(`[${String(Math.round((Date.now() - started) / 1000)).padStart(4)} s] ${s}\n`);
 const list = (s: string | undefined, all: readonly string[]): string[] => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : [...all]);
 
 function options() {
@@ -51,6 +52,7 @@ function options() {
       'soak-rate': { type: 'string', default: '1000' },
       'no-memory': { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
+      budget: { type: 'string' },
     },
   });
   const quick = v.quick!;
@@ -72,10 +74,12 @@ function options() {
     mixedRate: Number(v['mixed-rate']),
     mixedSeconds: Number(v['mixed-seconds'] ?? (quick ? 2 : 5)),
     // Each subscribe run is a fresh group reading from the oldest message: the topic must outlast the fastest run.
-    prefill: v.prefill ? Number(v.prefill) : quick ? 300_000 : 600_000,
+    prefill: v.prefill ? Number(v.prefill) : quick ? 100_000 : 400_000,
     soak: v.soak ? Number(v.soak) : undefined,
     soakRate: Number(v['soak-rate']),
     memory: !v['no-memory'],
+    /** Seconds after which remaining phases are skipped with a note (the soak is not counted). */
+    budget: Number(v.budget ?? (quick ? 80 : 560)),
     write: !v['no-write'],
   };
 }
@@ -120,7 +124,7 @@ function storeCells(o: BenchOptions, stack: Stack, seq: { n: number }, prefilled
   for (const s of o.scenarios) {
     for (const path of o.paths) {
       const front = stack.fronts[path];
-      if (!front || (!s.allPaths && path === 'haproxy')) continue;
+      if (!front || (!s.allPaths && path !== 'direct')) continue;
       cells.push({
         id: `${stack.store}|${s.id}|${path}`,
         run: async (seconds) => {
@@ -147,12 +151,15 @@ function bareCells(o: BenchOptions, bare: BareProcess): Cell<WrkSample>[] {
   }));
 }
 
+/** WebSocket throughput and mixed end-to-end latency: direct and through the kateway proxy (--quick: one path each). */
 async function wsAndMixed(o: BenchOptions, stack: Stack, ws: WsRow[], mixed: MixedRow[], seq: { n: number }): Promise<void> {
-  for (const path of o.paths) {
-    const front = stack.fronts[path];
-    if (!front) continue;
+  const avail = (['direct', 'proxy'] as const).filter((p) => stack.fronts[p]);
+  const wsPaths = o.quick ? avail.slice(0, 1) : avail;
+  const mixedPaths = o.quick ? avail.slice(-1) : avail;
+  for (const path of avail) {
+    const front = stack.fronts[path]!;
     const id = `${stack.store}|sub-ws|${path}`;
-    try {
+    if (wsPaths.includes(path)) try {
       const before = front.pids.map(treeCpuUs);
       const r = await runWsSubscribe({ subUrl: front.subUrl, appid: APP.appid, subkey: APP.key, topic: SUB_TOPIC, ver: 'v1', group: `w${++seq.n}`, connections: 4, seconds: o.seconds + 1 });
       const cpu = front.pids.map((p, i) => (treeCpuUs(p) - before[i]!) / Math.max(1, r.messages));
@@ -162,7 +169,7 @@ async function wsAndMixed(o: BenchOptions, stack: Stack, ws: WsRow[], mixed: Mix
       ws.push({ id, store: stack.store, path, connections: 4, msgsPerSec: NaN, cpuUsPerMsg: { server: NaN }, failed: 4, error: String(e) });
     }
     const mid = `${stack.store}|mixed-e2e|${path}`;
-    try {
+    if (mixedPaths.includes(path)) try {
       const r = await runMixed({
         pubUrl: front.pubUrl,
         subUrl: front.subUrl,
@@ -183,6 +190,54 @@ async function wsAndMixed(o: BenchOptions, stack: Stack, ws: WsRow[], mixed: Mix
     } catch (e) {
       mixed.push({ id: mid, store: stack.store, path, mode: 'longpoll', error: e instanceof Error ? e.message : String(e) });
     }
+  }
+}
+
+/** One store: its stack, the pre-filled topic, the wrk cells in alternating rounds (with the bare anchors the first time), WS, mixed. */
+async function runStore(
+  o: BenchOptions,
+  store: StoreKind,
+  c: { dir: string; kafka: string | undefined; bare: BareProcess | undefined; seq: { n: number }; result: BenchResult; notes: string[] },
+): Promise<void> {
+  const { dir, kafka, bare, seq, result, notes } = c;
+  log(`${store}: starting gateway, kateway proxy (${o.proxyWorkers} workers), HAProxy...`);
+  const prefilled = { n: 0 };
+  const stack = await startStack({ store, sqlitePath: join(dir, `${store}.db`), kafka, partitions: 8, paths: o.paths, proxyWorkers: o.proxyWorkers });
+  for (const n of stack.notes) if (!notes.includes(n)) notes.push(n);
+  try {
+    // Create the publish topic before 64 connections race to create it on their first request.
+    await prefill({ pubUrl: stack.gateway.pubUrl, topic: PUB_TOPIC, appid: APP.appid, key: APP.key, messages: 1, size: 100 });
+    if (o.scenarios.some((s) => s.kind === 'sub')) {
+      const tp = Date.now();
+      const n = await prefill({ pubUrl: stack.gateway.pubUrl, topic: SUB_TOPIC, appid: APP.appid, key: APP.key, messages: o.prefill, size: 100, perRequest: 2000, maxSeconds: o.quick ? 10 : 25 });
+      prefilled.n = n;
+      if (n < o.prefill) notes.push(`${store}: the subscribe topic got ${fmt(n)} of ${fmt(o.prefill)} messages within the pre-fill time bound`);
+      log(`  pre-filled ${fmt(n)} messages in ${fmt((Date.now() - tp) / 1000, 1)} s`);
+    }
+    const cells = [...storeCells(o, stack, seq, prefilled), ...(bare ? bareCells(o, bare) : [])];
+    log(`  ${cells.length} cells${bare ? ' (with the bare node:http anchors)' : ''}, ${o.rounds} alternating rounds of ${o.seconds} s`);
+    const samples = await alternatingRounds(cells, {
+      rounds: o.rounds,
+      seconds: o.seconds,
+      warmSeconds: o.warmSeconds,
+      skipWarm: o.warmSeconds === 0,
+      onSample: (id, r, s) =>
+        log(`  r${r} ${id.padEnd(30)} ${fmt(s.rps).padStart(8)} req/s  p99 ${fmt(s.p99Ms, 2).padStart(7)} ms  ${s.cpuUsPerReq.map((c) => fmt(c, 1)).join(' + ')} µs/req${s.bad ? `  BAD: ${s.badDetail}` : ''}`),
+      onError: (id, r, e) => log(`  r${r} ${id}: ERROR ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`),
+    });
+    for (const [id, ss] of samples) {
+      const [st, sc, path] = id.split('|') as [string, string, string?];
+      if (st === 'bare') {
+        const a = BARE_ANCHORS.find((x) => x.id === sc)!;
+        result.wrk.push(row(id, 'bare', sc, a.label, 'direct', sc === 'get-batch100' ? 100 : sc === 'post-batch100' ? 100 : 1, ss));
+      } else {
+        const s = SCENARIOS.find((x) => x.id === sc)!;
+        result.wrk.push(row(id, st, sc, s.label, path!, s.msgsPerReq, ss));
+      }
+    }
+    await wsAndMixed(o, stack, result.ws, result.mixed, seq);
+  } finally {
+    await stack.stop();
   }
 }
 
@@ -209,65 +264,14 @@ async function main(): Promise<void> {
       o.stores = o.stores.filter((s) => s !== 'kafka');
     }
   }
-  let bare: BareProcess | undefined = await startBareProcess(undefined, 100);
-  const seq = { n: 0 };
-  try {
-    for (const store of o.stores) {
-      log(`${store}: starting gateway, kateway proxy (${o.proxyWorkers} workers), HAProxy...`);
-      const prefilled = { n: 0 };
-      const stack = await startStack({ store, sqlitePath: join(dir, `${store}.db`), kafka, partitions: 8, paths: o.paths, proxyWorkers: o.proxyWorkers });
-      for (const n of stack.notes) if (!notes.includes(n)) notes.push(n);
-      try {
-        // Create the publish topic before 64 connections race to create it on their first request.
-        await prefill({ pubUrl: stack.gateway.pubUrl, topic: PUB_TOPIC, appid: APP.appid, key: APP.key, messages: 1, size: 100 });
-        if (o.scenarios.some((s) => s.kind === 'sub')) {
-          const tp = Date.now();
-          const n = await prefill({ pubUrl: stack.gateway.pubUrl, topic: SUB_TOPIC, appid: APP.appid, key: APP.key, messages: o.prefill, size: 100, perRequest: 2000, maxSeconds: o.quick ? 15 : 40 });
-          prefilled.n = n;
-          if (n < o.prefill) notes.push(`${store}: the subscribe topic got ${fmt(n)} of ${fmt(o.prefill)} messages within the pre-fill time bound`);
-          log(`  pre-filled ${fmt(n)} messages in ${fmt((Date.now() - tp) / 1000, 1)} s`);
-        }
-        const cells = [...storeCells(o, stack, seq, prefilled), ...(bare ? bareCells(o, bare) : [])];
-        log(`  ${cells.length} cells${bare ? ' (with the bare node:http anchors)' : ''}, ${o.rounds} alternating rounds of ${o.seconds} s`);
-        const samples = await alternatingRounds(cells, {
-          rounds: o.rounds,
-          seconds: o.seconds,
-          warmSeconds: o.warmSeconds,
-          skipWarm: o.warmSeconds === 0,
-          onSample: (id, r, s) =>
-            log(`  r${r} ${id.padEnd(30)} ${fmt(s.rps).padStart(8)} req/s  p99 ${fmt(s.p99Ms, 2).padStart(7)} ms  ${s.cpuUsPerReq.map((c) => fmt(c, 1)).join(' + ')} µs/req${s.bad ? `  BAD: ${s.badDetail}` : ''}`),
-          onError: (id, r, e) => log(`  r${r} ${id}: ERROR ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`),
-        });
-        for (const [id, ss] of samples) {
-          const [st, sc, path] = id.split('|') as [string, string, string?];
-          if (st === 'bare') {
-            const a = BARE_ANCHORS.find((x) => x.id === sc)!;
-            result.wrk.push(row(id, 'bare', sc, a.label, 'direct', sc === 'get-batch100' ? 100 : sc === 'post-batch100' ? 100 : 1, ss));
-          } else {
-            const s = SCENARIOS.find((x) => x.id === sc)!;
-            result.wrk.push(row(id, st, sc, s.label, path!, s.msgsPerReq, ss));
-          }
-        }
-        await wsAndMixed(o, stack, result.ws, result.mixed, seq);
-      } finally {
-        await stack.stop();
-      }
-      if (bare) {
-        await bare.stop();
-        bare = undefined;
-      }
-    }
-  } finally {
-    await bare?.stop();
-  }
-  if (kafka) {
-    log('kafka anchor: loadtest/bench-kafka.js (kafkajs producer, acks=all, 100 B)...');
-    try {
-      result.kafkaAnchor = await measureKafkaAnchor(kafka, o.seconds, o.rounds);
-    } catch (e) {
-      notes.push(`kafka anchor failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
-    }
-  }
+  // Phases in order of importance, each skipped with a note once the time budget is spent (the soak is outside it).
+  const over = (phase: string): boolean => {
+    const spent = (Date.now() - t0) / 1000;
+    if (spent < o.budget) return false;
+    notes.push(`${phase}: skipped, the ${fmt(o.budget)} s time budget was spent (${fmt(spent)} s; raise --budget)`);
+    log(`${phase}: skipped (time budget)`);
+    return true;
+  };
   const idleStore: StoreKind = o.stores.includes('sqlite') ? 'sqlite' : 'memory';
   if (o.memory) {
     try {
@@ -275,6 +279,26 @@ async function main(): Promise<void> {
     } catch (e) {
       notes.push(`memory check failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     }
+  }
+  let bare: BareProcess | undefined = await startBareProcess(undefined, 100);
+  const seq = { n: 0 };
+  try {
+    for (const store of o.stores) {
+      if (over(`${store} store`)) continue;
+      if (store === 'kafka' && kafka) {
+        log('kafka anchor: loadtest/bench-kafka.js (kafkajs producer, acks=all, 100 B)...');
+        try {
+          result.kafkaAnchor = await measureKafkaAnchor(kafka, 1, o.rounds);
+        } catch (e) {
+          notes.push(`kafka anchor failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+        }
+      }
+      await runStore(o, store, { dir, kafka, bare, seq, result, notes });
+      await bare?.stop();
+      bare = undefined;
+    }
+  } finally {
+    await bare?.stop();
   }
   if (o.soak) {
     try {
