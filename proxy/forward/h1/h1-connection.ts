@@ -104,7 +104,15 @@ export class H1Connection {
   #stream(body: Readable, chunked: boolean, handler: UpstreamHandler): void {
     const sock = this.socket;
     const onData = (c: Buffer): void => {
-      const ok = chunked ? sock.write(`${c.length.toString(16)}\r\n`) && sock.write(c) && sock.write('\r\n') : sock.write(c);
+      let ok: boolean;
+      if (chunked) {
+        // Three writes, one syscall; every part must be written whatever the first write returns.
+        sock.cork();
+        sock.write(`${c.length.toString(16)}\r\n`, 'latin1');
+        sock.write(c);
+        ok = sock.write('\r\n', 'latin1');
+        sock.uncork();
+      } else ok = sock.write(c);
       handler.onBodySent(c.length);
       if (!ok) body.pause();
     };

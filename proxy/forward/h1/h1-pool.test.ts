@@ -112,6 +112,15 @@ describe('H1Pool > requests', () => {
     await p.close();
   });
 
+  it('streams a large chunked body intact through socket backpressure', async () => {
+    const p = pool();
+    const parts = Array.from({ length: 64 }, (_, i) => Buffer.alloc(64 * 1024, 65 + (i % 26)));
+    const r = await run(p, { method: 'POST', body: Readable.from(parts) });
+    assert.equal(r.body, `echo:${Buffer.concat(parts).toString()}`);
+    assert.equal(r.sent, 64 * 64 * 1024);
+    await p.close();
+  });
+
   it('reads chunked and read-to-EOF responses', async () => {
     const p = pool();
     assert.equal((await run(p, { path: '/chunked' })).body, 'abc');
