@@ -148,6 +148,25 @@ describe('client aborts', () => {
   });
 });
 
+describe('client aborts > uploads', () => {
+  it('does not hold a client that vanishes mid-upload against the gateway', async () => {
+    h = await startHarness(1, { health: { consecutiveLocalFailures: 1 } });
+    const { connect } = await import('node:net');
+    for (let i = 0; i < 3; i++) {
+      const s = connect(h.proxy.address.port, '127.0.0.1');
+      await new Promise((r) => s.once('connect', r));
+      s.write('POST /v1/msgs/t/v1 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n' + 'x'.repeat(100_000));
+      await waitFor(() => h!.proxy.status().gateways[0]!.listeners.pub!.totalSessions > i, 3_000, 'the upload to reach a gateway');
+      s.destroy();
+    }
+    await waitFor(() => h!.proxy.status().front.clientAborts === 3, 3_000, 'three client aborts');
+    const pub = h.proxy.status().gateways[0]!.listeners.pub!;
+    assert.equal(pub.ejected, false);
+    assert.equal(pub.sendErrors, 0);
+    assert.equal((await h.call('POST', '/v1/msgs/t/v1', { body: 'after' })).status, 201);
+  });
+});
+
 describe('retries', () => {
   it('never re-sends a publish the gateway may have received: reset after send → 502, no duplicate', async () => {
     h = await startHarness(2, { balancing: { pub: 'round-robin' }, health: { consecutiveLocalFailures: 0 } });

@@ -131,7 +131,8 @@ export class Exchange implements UpstreamHandler, ClientBound {
     const h = this.host!;
     h.inflight--;
     const env = this.#env;
-    const kind = classifyFailure(err, this.#sent, this.#clientGone);
+    // A client that vanished mid-upload fails the request body first: not the gateway's fault.
+    const kind = classifyFailure(err, this.#sent, this.#clientGone || this.req.socket.destroyed);
     if (kind !== 'unsent') unwatchClient(this.req.socket, this);
     switch (kind) {
       case 'invalid':
