@@ -69,8 +69,6 @@ export interface RequestContext {
   baseHeaders: OutgoingHttpHeaders;
   /** Aborts when the client goes away or the gateway shuts down. */
   signal: AbortSignal;
-  /** process.hrtime.bigint() at arrival. */
-  startedAt: bigint;
 }
 
 /** The state of a WebSocket upgrade request, before the handshake. */

@@ -137,7 +137,6 @@ export class GatewayServer {
   }
 
   #dispatch(listener: Listener, req: IncomingMessage, res: ServerResponse): void {
-    const startedAt = process.hrtime.bigint();
     const baseHeaders = this.#baseHeaders(req);
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -174,7 +173,6 @@ export class GatewayServer {
         params: match.params,
         query: prepared.query ? prepared.query(q < 0 ? '' : url.slice(q + 1)) : {},
         baseHeaders,
-        startedAt,
         get signal() {
           controller ??= new AbortController();
           if (res.destroyed && !res.writableFinished) controller.abort();
