@@ -77,3 +77,31 @@ describe('GroupSession', () => {
     await session.close();
   });
 });
+
+describe('GroupSession > a reader that returns at once', () => {
+  it('backs off instead of spinning, so timers still run', async () => {
+    let calls = 0;
+    const reader = {
+      fetch: async () => {
+        calls++;
+        return [];
+      },
+      commit: async () => undefined,
+      close: async () => undefined,
+    };
+    const session = new GroupSession('t', 'g', reader, {
+      ackDeadlineMs: 100,
+      maxInflight: 10,
+      commitIntervalMs: 60_000,
+      fetchMax: 10,
+      now: Date.now,
+      log: silentLogger,
+    });
+    const waiting = session.pull(1, 300);
+    // A timer firing at all proves the event loop is not starved; the backoff keeps fetches few.
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await waiting, undefined);
+    assert.ok(calls < 20, `${calls} fetches in 300 ms`);
+    await session.close();
+  });
+});

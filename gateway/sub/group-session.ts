@@ -47,6 +47,9 @@ interface Waiter {
 
 const keyOf = (partition: number, offset: number): string => `${partition}:${offset}`;
 
+/** How long one store fetch waits for data while clients wait. */
+const FETCH_WAIT_MS = 5_000;
+
 export class GroupSession {
   readonly #reader: GroupReader;
   readonly #opts: GroupSessionOptions;
@@ -63,6 +66,7 @@ export class GroupSession {
   /** Set when the gateway drains: pulls answer at once instead of long-polling. */
   #noWait = false;
   #broken = false;
+  #emptyStreak = 0;
   readonly #commitTimer: NodeJS.Timeout;
   #sweepTimer: NodeJS.Timeout | undefined;
   /** Milliseconds of the last client request; the registry closes idle sessions. */
@@ -277,8 +281,9 @@ export class GroupSession {
       const ac = new AbortController();
       this.#pumpAbort = ac;
       let batch: StoredMessage[];
+      const fetchStarted = performance.now();
       try {
-        batch = await this.#reader.fetch(want, 5_000, ac.signal);
+        batch = await this.#reader.fetch(want, FETCH_WAIT_MS, ac.signal);
       } catch (err) {
         this.#broken = true;
         const e = err instanceof AppError ? err : new AppError(ErrorCode.STORE_UNAVAILABLE, 'store fetch failed', { cause: err });
@@ -295,6 +300,12 @@ export class GroupSession {
         this.#offsets.fetched(m.partition, m.offset);
         this.#ready.push(m);
       }
+      // A reader that answers "nothing" long before its wait (closed underneath us, or misbehaving) must not turn
+      // this loop into a microtask spin that starves the event loop: back off, doubling up to 1 s.
+      if (batch.length === 0 && !ac.signal.aborted && performance.now() - fetchStarted < FETCH_WAIT_MS / 2) {
+        this.#emptyStreak = Math.min(this.#emptyStreak + 1, 7);
+        await new Promise((r) => setTimeout(r, 8 * 2 ** this.#emptyStreak));
+      } else this.#emptyStreak = 0;
     }
   }
 
