@@ -113,7 +113,7 @@ async function touchGroups(s: WrkScenario, front: Front, group: string): Promise
   // Opens the group session(s) before the clock starts (Kafka readers take a moment); consumes one message each.
   await Promise.all(
     groupNames(s, group).map(async (g) => {
-      const r = await fetch(front.subUrl + subPath({ ...s, msgsPerReq: 1 }, g), { headers: { Appid: APP.appid, Subkey: APP.key } });
+      const r = await fetch(front.subUrl + subPath({ ...s, msgsPerReq: 1 }, g), { headers: { Appid: APP.appid, Subkey: APP.key }, signal: AbortSignal.timeout(30_000) });
       await r.arrayBuffer();
     }),
   );
@@ -151,25 +151,18 @@ function bareCells(o: BenchOptions, bare: BareProcess): Cell<WrkSample>[] {
   }));
 }
 
-/** WebSocket throughput and mixed end-to-end latency: direct and through the kateway proxy (--quick: one path each). */
+/**
+ * Mixed end-to-end latency (direct and through the kateway proxy; --quick: the proxy only), then WebSocket throughput on
+ * one path (the proxy if there is one): with a backlog, the gateway's WebSocket loop can starve its event loop and wedge
+ * the gateway (docs/BENCHMARKS.md), so it runs last, once.
+ */
 async function wsAndMixed(o: BenchOptions, stack: Stack, ws: WsRow[], mixed: MixedRow[], seq: { n: number }): Promise<void> {
   const avail = (['direct', 'proxy'] as const).filter((p) => stack.fronts[p]);
-  const wsPaths = o.quick ? avail.slice(0, 1) : avail;
   const mixedPaths = o.quick ? avail.slice(-1) : avail;
-  for (const path of avail) {
+  for (const path of mixedPaths) {
     const front = stack.fronts[path]!;
-    const id = `${stack.store}|sub-ws|${path}`;
-    if (wsPaths.includes(path)) try {
-      const before = front.pids.map(treeCpuUs);
-      const r = await runWsSubscribe({ subUrl: front.subUrl, appid: APP.appid, subkey: APP.key, topic: SUB_TOPIC, ver: 'v1', group: `w${++seq.n}`, connections: 4, seconds: o.seconds + 1 });
-      const cpu = front.pids.map((p, i) => (treeCpuUs(p) - before[i]!) / Math.max(1, r.messages));
-      ws.push({ id, store: stack.store, path, connections: 4, msgsPerSec: r.msgsPerSec, cpuUsPerMsg: { server: cpu[0]!, ...(cpu[1] !== undefined ? { front: cpu[1] } : {}) }, failed: r.failed, error: r.firstError });
-      log(`  ${id}: ${fmt(r.msgsPerSec)} msgs/s${r.failed ? ` (${r.failed} sockets failed: ${r.firstError})` : ''}`);
-    } catch (e) {
-      ws.push({ id, store: stack.store, path, connections: 4, msgsPerSec: NaN, cpuUsPerMsg: { server: NaN }, failed: 4, error: String(e) });
-    }
     const mid = `${stack.store}|mixed-e2e|${path}`;
-    if (mixedPaths.includes(path)) try {
+    try {
       const r = await runMixed({
         pubUrl: front.pubUrl,
         subUrl: front.subUrl,
@@ -189,6 +182,19 @@ async function wsAndMixed(o: BenchOptions, stack: Stack, ws: WsRow[], mixed: Mix
       log(`  ${mid}: e2e p50 ${fmt(r.e2e.p50, 2)} p99 ${fmt(r.e2e.p99, 2)} p999 ${fmt(r.e2e.p999, 2)} ms, lost ${r.lost}, pub errors ${r.pubErrors}`);
     } catch (e) {
       mixed.push({ id: mid, store: stack.store, path, mode: 'longpoll', error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  for (const path of avail.slice(-1)) {
+    const front = stack.fronts[path]!;
+    const id = `${stack.store}|sub-ws|${path}`;
+    try {
+      const before = front.pids.map(treeCpuUs);
+      const r = await runWsSubscribe({ subUrl: front.subUrl, appid: APP.appid, subkey: APP.key, topic: SUB_TOPIC, ver: 'v1', group: `w${++seq.n}`, connections: 4, seconds: o.seconds + 1 });
+      const cpu = front.pids.map((p, i) => (treeCpuUs(p) - before[i]!) / Math.max(1, r.messages));
+      ws.push({ id, store: stack.store, path, connections: 4, msgsPerSec: r.msgsPerSec, cpuUsPerMsg: { server: cpu[0]!, ...(cpu[1] !== undefined ? { front: cpu[1] } : {}) }, failed: r.failed, error: r.firstError });
+      log(`  ${id}: ${fmt(r.msgsPerSec)} msgs/s${r.failed ? ` (${r.failed} sockets failed: ${r.firstError})` : ''}`);
+    } catch (e) {
+      ws.push({ id, store: stack.store, path, connections: 4, msgsPerSec: NaN, cpuUsPerMsg: { server: NaN }, failed: 4, error: String(e) });
     }
   }
 }

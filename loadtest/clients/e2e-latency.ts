@@ -48,7 +48,8 @@ export interface MixedResult {
 const nowMs = (): number => performance.timeOrigin + performance.now();
 
 export async function runMixed(o: MixedOptions): Promise<MixedResult> {
-  const pubPool = new Pool(o.pubUrl, { connections: 256, pipelining: 1 });
+  // Bounded waits everywhere: a wedged server must end the run with errors, not hang it.
+  const pubPool = new Pool(o.pubUrl, { connections: 256, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000 });
   const subPool = new Pool(o.subUrl, { connections: o.subscribers + 4, pipelining: 1, bodyTimeout: 0, headersTimeout: 0 });
   const pubPath = `/v1/msgs/${o.topic}/${o.ver}`;
   const pubHeaders = { Appid: o.appid, Pubkey: o.pubkey, 'Content-Type': 'application/octet-stream' };

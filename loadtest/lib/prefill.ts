@@ -23,7 +23,7 @@ export async function prefill(o: PrefillOptions): Promise<number> {
   const url = `${o.pubUrl}/v1/msgs/${o.topic}/${o.ver ?? 'v1'}?batch=1`;
   async function send(n: number): Promise<void> {
     const body = JSON.stringify(Array.from({ length: n }, () => one));
-    const r = await fetch(url, { method: 'POST', body, headers: { Appid: o.appid, Pubkey: o.key, 'Content-Type': 'application/json' } });
+    const r = await fetch(url, { method: 'POST', body, headers: { Appid: o.appid, Pubkey: o.key, 'Content-Type': 'application/json' }, signal: AbortSignal.timeout(60_000) });
     const text = await r.text();
     if (r.status !== 201) throw new Error(`prefill ${url}: ${r.status} ${text}`);
     done += n;
