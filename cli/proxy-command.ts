@@ -19,6 +19,7 @@ const flags = {
   zone: { type: 'string' },
   'registry-dir': { type: 'string' },
   gateways: { type: 'string' },
+  redis: { type: 'string' },
 } as const;
 
 /** `--gateways 127.0.0.1:9191:9192:9193,...` → endpoints with ids 1..n. */
@@ -47,8 +48,10 @@ export async function runProxyCommand(argv: string[]): Promise<void> {
     const port = f.port ?? env['KATEWAY_PROXY_PORT'];
     const host = f.host ?? env['KATEWAY_HOST'] ?? '127.0.0.1';
     const workers = f.workers ?? env['KATEWAY_PROXY_WORKERS'];
+    const redis = f.redis ?? env['KATEWAY_REDIS'];
     return {
       ...base,
+      ...(redis ? { rateLimit: { ...base.rateLimit, redis: { ...base.rateLimit?.redis, url: redis } } } : {}),
       listeners: base.listeners ?? [{ host, port: port === undefined ? 10891 : Number(port) }],
       ...(workers === undefined ? {} : { workers: Number(workers) }),
     };

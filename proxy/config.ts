@@ -1,6 +1,7 @@
 // Proxy configuration: every option typed, documented with its default and unit, validated once, then frozen.
 import { availableParallelism } from 'node:os';
 import { POLICY_NAMES, type PolicyName } from './balancer/registry.js';
+import { resolveRedisLimitOptions, type RedisLimitOptions } from './ratelimit/redis-options.js';
 import type { Service } from './upstream/host.js';
 
 /** One front listener. */
@@ -102,6 +103,13 @@ export interface RateLimitConfig {
   apps: Readonly<Record<string, { perApp?: RateRule; perAppTopic?: RateRule }>>;
   /** Most buckets kept per limiter (default 100,000); idle full buckets are evicted first. */
   maxKeys: number;
+  /**
+   * Share the limits with every proxy process through Redis (default: absent, each process limits alone):
+   * `{ url: '127.0.0.1:6379' }` plus optional keyPrefix, commandTimeoutMs, connectTimeoutMs, openMs,
+   * reconnectMaxDelayMs, fallbackShare (see proxy/ratelimit/redis-options.ts). Read at start only: a reload
+   * keeps the connection it has.
+   */
+  redis?: RedisLimitOptions | undefined;
 }
 
 export interface ProxyConfig {
@@ -222,6 +230,13 @@ function validate(c: ProxyConfig): void {
     if (o.perAppTopic) rule(`rateLimit.apps.${app}.perAppTopic`, o.perAppTopic);
   }
   int('rateLimit.maxKeys', r.maxKeys, 1, 100_000_000);
+  if (r.redis !== undefined) {
+    try {
+      resolveRedisLimitOptions(r.redis);
+    } catch (err) {
+      fail('rateLimit.redis', (err as Error).message);
+    }
+  }
   int('drainTimeoutMs', c.drainTimeoutMs, 0, 3_600_000);
   int('workers', c.workers, 0, 1024);
 }

@@ -14,6 +14,8 @@ import { aliveProber } from './health/alive-prober.js';
 import { OutlierDetector, type Prober } from './health/outlier-detector.js';
 import { Pipeline, type PipelineState } from './pipeline.js';
 import { Admission, localLimiterFactory, type LimiterFactory } from './ratelimit/admission.js';
+import { RedisRateLimits } from './ratelimit/redis-limiter.js';
+import type { QuotaSource } from './ratelimit/redis-quotas.js';
 import { FrontServer } from './server.js';
 import { HostRegistry } from './upstream/host-registry.js';
 import { systemClock, type Clock } from './util/clock.js';
@@ -32,6 +34,8 @@ export interface ProxyDeps {
   prober?: Prober;
   /** Builds rate limiters (the seam for the Redis-shared limiter). */
   limiterFactory?: (cfg: ProxyConfig, clock: Clock) => LimiterFactory;
+  /** Per-app quotas (AppRecord.quotas of a TenantSource, e.g. ZooKeeper meta); applied with rateLimit.redis. */
+  tenants?: QuotaSource;
   /** Status of every serving process (cluster workers) for /proxy/v1/status and /proxy/metrics. */
   collectStatus?: StatusCollector;
 }
@@ -53,7 +57,10 @@ export async function startProxy(opts: ProxyOptions, deps: ProxyDeps): Promise<P
   const log = deps.logger ?? createLogger({ svc: 'proxy', pid: process.pid });
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? systemRandom;
-  const limiters = deps.limiterFactory ?? ((c: ProxyConfig, k: Clock) => localLimiterFactory(k, c.rateLimit.maxKeys));
+  // Limits shared through Redis when configured: one connection per process, kept across reloads.
+  const shared = !deps.limiterFactory && cfg.rateLimit.redis ? new RedisRateLimits(cfg.rateLimit.redis, { clock, logger: log }) : undefined;
+  const stopQuotas = shared && deps.tenants ? shared.followTenants(deps.tenants) : () => undefined;
+  const limiters = deps.limiterFactory ?? shared?.limiterFactory ?? ((c: ProxyConfig, k: Clock) => localLimiterFactory(k, c.rateLimit.maxKeys));
   const startedAt = clock.now();
 
   const registry = new HostRegistry({ maxInflight: cfg.upstream.maxInflightPerHost, logger: log });
@@ -115,6 +122,8 @@ export async function startProxy(opts: ProxyOptions, deps: ProxyDeps): Promise<P
     detector.close();
     await server.close(0);
     await forwarder.destroy();
+    stopQuotas();
+    shared?.destroy();
     throw err;
   }
 
@@ -126,6 +135,7 @@ export async function startProxy(opts: ProxyOptions, deps: ProxyDeps): Promise<P
     { step: 'stop following discovery', run: unsubscribe },
     { step: 'stop health timers', run: () => detector.close() },
     { step: 'close upstream pools', run: () => forwarder.close() },
+    { step: 'stop following quotas, close the rate-limit Redis connection', run: async () => (stopQuotas(), shared?.close()) },
   ];
   let closing: Promise<void> | undefined;
 
