@@ -158,10 +158,12 @@ function bareCells(o: BenchOptions, bare: BareProcess): Cell<WrkSample>[] {
  */
 async function wsAndMixed(o: BenchOptions, stack: Stack, ws: WsRow[], mixed: MixedRow[], seq: { n: number }): Promise<void> {
   const avail = (['direct', 'proxy'] as const).filter((p) => stack.fronts[p]);
-  const mixedPaths = o.quick ? avail.slice(-1) : avail;
-  for (const path of mixedPaths) {
+  // Long-poll subscribers (64, like wrk's connections) on every path; a WebSocket subscriber through the proxy.
+  const variants: { path: 'direct' | 'proxy'; mode: 'longpoll' | 'ws' }[] = (o.quick ? avail.slice(-1) : avail).map((path) => ({ path, mode: 'longpoll' }));
+  if (!o.quick) variants.push({ path: avail[avail.length - 1]!, mode: 'ws' });
+  for (const { path, mode } of variants) {
     const front = stack.fronts[path]!;
-    const mid = `${stack.store}|mixed-e2e|${path}`;
+    const mid = `${stack.store}|mixed-e2e${mode === 'ws' ? '-ws' : ''}|${path}`;
     try {
       const r = await runMixed({
         pubUrl: front.pubUrl,
@@ -175,13 +177,13 @@ async function wsAndMixed(o: BenchOptions, stack: Stack, ws: WsRow[], mixed: Mix
         rate: o.mixedRate,
         seconds: o.mixedSeconds,
         size: 100,
-        subscribers: 16,
-        mode: 'longpoll',
+        subscribers: mode === 'ws' ? 1 : 64,
+        mode,
       });
-      mixed.push({ id: mid, store: stack.store, path, mode: 'longpoll', result: r });
+      mixed.push({ id: mid, store: stack.store, path, mode, result: r });
       log(`  ${mid}: e2e p50 ${fmt(r.e2e.p50, 2)} p99 ${fmt(r.e2e.p99, 2)} p999 ${fmt(r.e2e.p999, 2)} ms, lost ${r.lost}, pub errors ${r.pubErrors}`);
     } catch (e) {
-      mixed.push({ id: mid, store: stack.store, path, mode: 'longpoll', error: e instanceof Error ? e.message : String(e) });
+      mixed.push({ id: mid, store: stack.store, path, mode, error: e instanceof Error ? e.message : String(e) });
     }
   }
   for (const path of avail.slice(-1)) {
@@ -190,7 +192,7 @@ async function wsAndMixed(o: BenchOptions, stack: Stack, ws: WsRow[], mixed: Mix
     try {
       const before = front.pids.map(treeCpuUs);
       const r = await runWsSubscribe({ subUrl: front.subUrl, appid: APP.appid, subkey: APP.key, topic: SUB_TOPIC, ver: 'v1', group: `w${++seq.n}`, connections: 4, seconds: o.seconds + 1 });
-      const cpu = front.pids.map((p, i) => (treeCpuUs(p) - before[i]!) / Math.max(1, r.messages));
+      const cpu = front.pids.map((p, i) => (r.messages ? (treeCpuUs(p) - before[i]!) / r.messages : NaN));
       ws.push({ id, store: stack.store, path, connections: 4, msgsPerSec: r.msgsPerSec, cpuUsPerMsg: { server: cpu[0]!, ...(cpu[1] !== undefined ? { front: cpu[1] } : {}) }, failed: r.failed, error: r.firstError });
       log(`  ${id}: ${fmt(r.msgsPerSec)} msgs/s${r.failed ? ` (${r.failed} sockets failed: ${r.firstError})` : ''}`);
     } catch (e) {

@@ -102,21 +102,21 @@ export function renderBench(res: BenchResult, prev: BenchResult | undefined): st
   }
   if (res.mixed.length) {
     L.push(
-      `### Mixed publish + subscribe at a fixed offered rate: end-to-end latency (${fmt(o.mixedRate)} msgs/s for ${o.mixedSeconds} s, 100 B, 16 long-polls in one group)`,
+      `### Mixed publish + subscribe at a fixed offered rate: end-to-end latency (${fmt(o.mixedRate)} msgs/s for ${o.mixedSeconds} s, 100 B; one group of 64 long-polls, or one WebSocket)`,
       '',
       'The publisher (open loop) stamps the send time into each message; the subscriber measures receipt − stamp.',
       '',
-      '| store | path | delivered / published | e2e p50 / p99 / p999 / max ms | publish p50 / p99 ms | lost | dup | pub errors |',
-      '|---|---|---|---|---|---|---|---|',
+      '| store | path | subscriber | delivered / published | e2e p50 / p99 / p999 / max ms | publish p50 / p99 ms | lost | dup | pub errors |',
+      '|---|---|---|---|---|---|---|---|---|',
     );
     for (const x of res.mixed) {
       const r = x.result;
       if (!r) {
-        L.push(`| ${x.store} | ${PATH_NAME[x.path]} | failed: ${x.error} | | | | | |`);
+        L.push(`| ${x.store} | ${PATH_NAME[x.path]} | ${x.mode} | failed: ${(x.error ?? '').replace(/\s+/g, ' ').slice(0, 120)} | | | | | |`);
         continue;
       }
       L.push(
-        `| ${x.store} | ${PATH_NAME[x.path]} | ${fmt(r.received)} / ${fmt(r.published)} | ${fmt(r.e2e.p50, 2)} / ${fmt(r.e2e.p99, 2)} / ${fmt(r.e2e.p999, 2)} / ${fmt(r.e2e.max, 1)} | ` +
+        `| ${x.store} | ${PATH_NAME[x.path]} | ${x.mode === 'ws' ? 'WebSocket' : '64 long-polls'} | ${fmt(r.received)} / ${fmt(r.published)} | ${fmt(r.e2e.p50, 2)} / ${fmt(r.e2e.p99, 2)} / ${fmt(r.e2e.p999, 2)} / ${fmt(r.e2e.max, 1)} | ` +
           `${fmt(r.pub.p50, 2)} / ${fmt(r.pub.p99, 2)} | ${r.lost} | ${r.duplicates} | ${r.pubErrors}${r.firstPubError ? ` (${r.firstPubError.slice(0, 80)})` : ''} |`,
       );
     }
@@ -152,9 +152,12 @@ export function renderBench(res: BenchResult, prev: BenchResult | undefined): st
     L.push(`| batch publish through the proxy ≥ 100,000 msgs/s, ${store} | ${r ? `${fmt(r.msgsPerSec.median)} msgs/s` : 'not measured'} | ${r ? (r.msgsPerSec.median >= 100_000 ? 'met' : '**missed**') : '—'} |`);
   }
   for (const store of ['sqlite', 'kafka']) {
-    const r = res.mixed.find((x) => x.id === `${store}|mixed-e2e|proxy`)?.result;
-    const ok = r && r.e2e.p99 < 20 && r.lost === 0 && r.pubErrors === 0;
-    L.push(`| end-to-end p99 < 20 ms at ${fmt(o.mixedRate)} msgs/s through the proxy, ${store} | ${r ? `p99 ${fmt(r.e2e.p99, 2)} ms, lost ${r.lost}` : 'not measured'} | ${r ? (ok ? 'met' : '**missed**') : '—'} |`);
+    for (const [suffix, how] of [['', 'long-poll'], ['-ws', 'WebSocket']] as const) {
+      const r = res.mixed.find((x) => x.id === `${store}|mixed-e2e${suffix}|proxy`)?.result;
+      if (!r && suffix) continue;
+      const ok = r && r.e2e.p99 < 20 && r.lost === 0 && r.pubErrors === 0;
+      L.push(`| end-to-end p99 < 20 ms at ${fmt(o.mixedRate)} msgs/s through the proxy, ${store}, ${how} | ${r ? `p99 ${fmt(r.e2e.p99, 2)} ms, lost ${r.lost}` : 'not measured'} | ${r ? (ok ? 'met' : '**missed**') : '—'} |`);
+    }
   }
   if (mem) {
     const gwOk = mem.gatewayRssMB.held < 300;
