@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { Agent } from 'undici';
 import { silentLogger } from '../shared/log.js';
-import { MemorySource } from './discovery/memory-source.js';
+import { StaticGatewaySource } from '../shared/discovery/static-gateway-source.js';
 import { startProxy } from './main.js';
 import { FakeGateway } from './testing/fake-gateway.js';
 import { send, startHarness, testOptions, waitFor, type Harness } from './testing/proxy-harness.js';
@@ -19,7 +19,7 @@ const pub = (x: Harness, body = 'm', headers: Record<string, string> = {}) => x.
 
 describe('discovery changes', () => {
   it('answers 503 {"errmsg"} at once when no gateway was ever discovered', async () => {
-    const source = new MemorySource([]);
+    const source = new StaticGatewaySource([]);
     const proxy = await startProxy(testOptions(), { source, logger: silentLogger });
     const agent = new Agent();
     try {
@@ -38,7 +38,7 @@ describe('discovery changes', () => {
 
   it('keeps the last good set when discovery suddenly reports no gateway', async () => {
     h = await startHarness(2);
-    h.source.set([]);
+    h.source.replace([]);
     const r = await pub(h);
     assert.equal(r.status, 201);
     const st = (await h.call('GET', '/proxy/v1/status')).json<{ discovery: { emptyIgnored: number; gateways: number } }>();
@@ -50,7 +50,7 @@ describe('discovery changes', () => {
     const g3 = await FakeGateway.start('gw3');
     h.gateways.push(g3);
     const t0 = performance.now();
-    h.source.set(h.gateways.map((g) => g.endpoint()));
+    h.source.replace(h.gateways.map((g) => g.endpoint()));
     await waitFor(async () => {
       await pub(h!);
       return g3.count('pub') > 0;
@@ -63,7 +63,7 @@ describe('discovery changes', () => {
     const held = pub(h, 'slow', { 'x-hold': 'h1' });
     const holder = await Promise.race(h.gateways.map((g) => g.held('h1').then(() => g)));
     const other = h.gateways.find((g) => g !== holder)!;
-    h.source.set([other.endpoint()]);
+    h.source.replace([other.endpoint()]);
     const before = holder.count('pub');
     for (let i = 0; i < 10; i++) assert.equal((await pub(h)).headers['x-serverid'], other.id);
     assert.equal(holder.count('pub'), before);

@@ -2,7 +2,7 @@
 import { silentLogger } from '../../shared/log.js';
 import { runProxy } from '../cluster.js';
 import type { PolicyName } from '../balancer/registry.js';
-import { MemorySource } from '../discovery/memory-source.js';
+import { StaticGatewaySource } from '../../shared/discovery/static-gateway-source.js';
 
 // usage: proxy-server.js <listenPort> <workers> <pubPolicy> <backendPort>[,<backendPort>...] [native|undici]
 const [port, workers, policy, backends, client] = process.argv.slice(2);
@@ -18,6 +18,6 @@ await runProxy({
     balancing: { pub: (policy ?? 'p2c') as PolicyName },
     upstream: { client: client === 'undici' ? 'undici' : 'native' },
   }),
-  makeSource: () => new MemorySource(gateways),
+  makeSource: () => new StaticGatewaySource(gateways),
   logger: silentLogger,
 });

@@ -4,7 +4,7 @@ import type { GatewayEndpoint } from '../../shared/discovery/gateway-endpoint.js
 import { createLogger } from '../../shared/log.js';
 import { runProxy } from '../cluster.js';
 import type { ProxyOptions } from '../config.js';
-import { MemorySource } from '../discovery/memory-source.js';
+import { StaticGatewaySource } from '../../shared/discovery/static-gateway-source.js';
 
 interface FixtureFile {
   options: ProxyOptions;
@@ -17,7 +17,7 @@ const read = (): FixtureFile => JSON.parse(readFileSync(file, 'utf8')) as Fixtur
 
 await runProxy({
   loadOptions: () => read().options,
-  makeSource: () => new MemorySource(read().gateways),
+  makeSource: () => new StaticGatewaySource(read().gateways),
   logger: createLogger({ svc: 'proxy-fixture', pid: process.pid }, 'warn'),
   onReady: (addresses) => process.stdout.write(`READY ${addresses.map((a) => a.port).join(',')}\n`),
 });

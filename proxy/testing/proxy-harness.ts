@@ -1,13 +1,13 @@
-// Test harness: N fake gateways, a MemorySource, an in-process proxy on a free port, and a small HTTP client.
+// Test harness: N fake gateways, a StaticGatewaySource, an in-process proxy on a free port, and a small HTTP client.
 import { Agent, request, type Dispatcher } from 'undici';
 import { silentLogger } from '../../shared/log.js';
-import { MemorySource } from '../discovery/memory-source.js';
+import { StaticGatewaySource } from '../../shared/discovery/static-gateway-source.js';
 import { startProxy, type ProxyDeps, type ProxyHandle, type ProxyOptions } from '../main.js';
 import { FakeGateway } from './fake-gateway.js';
 
 export interface Harness {
   gateways: FakeGateway[];
-  source: MemorySource;
+  source: StaticGatewaySource;
   proxy: ProxyHandle;
   url: string;
   agent: Agent;
@@ -45,7 +45,7 @@ export async function startHarness(
   deps: Partial<ProxyDeps> = {},
 ): Promise<Harness> {
   const gateways = await Promise.all(Array.from({ length: n }, (_, i) => FakeGateway.start(`gw${i + 1}`)));
-  const source = new MemorySource(gateways.map((g) => g.endpoint()));
+  const source = new StaticGatewaySource(gateways.map((g) => g.endpoint()));
   const proxy = await startProxy(testOptions(opts), { logger: silentLogger, ...deps, source });
   const url = `http://127.0.0.1:${proxy.address.port}`;
   const agent = new Agent({ connections: 64, keepAliveTimeout: 10_000 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Agent } from 'undici';
 import { silentLogger } from '../../shared/log.js';
-import { MemorySource } from '../../proxy/discovery/memory-source.js';
+import { StaticGatewaySource } from '../../shared/discovery/static-gateway-source.js';
 import { startProxy, type ProxyHandle, type ProxyOptions } from '../../proxy/main.js';
 import { RedisRateLimits, type RedisLimitOptions } from '../../proxy/ratelimit/redis-limiter.js';
 import { FakeGateway } from '../../proxy/testing/fake-gateway.js';
@@ -30,7 +30,7 @@ class Fleet {
   static async start(redisUrl: string, opts: ProxyOptions, limitOpts: Partial<RedisLimitOptions> = {}): Promise<Fleet> {
     const f = new Fleet();
     f.gateways = await Promise.all([FakeGateway.start('gw1'), FakeGateway.start('gw2')]);
-    const source = new MemorySource(f.gateways.map((g) => g.endpoint()));
+    const source = new StaticGatewaySource(f.gateways.map((g) => g.endpoint()));
     const keyPrefix = uniqueName('rl');
     for (let i = 0; i < 2; i++) {
       // Command timeout 2 s: on a starved test machine an event-loop stall longer than the timeout fails calls whose
