@@ -109,8 +109,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     }
     const drained = server!.drain(Math.max(1_000, config.shutdownTimeoutMs - 3_000));
     await sessions.releaseWaiters();
-    await drained;
     await ws.close();
+    await drained;
     await sessions.close();
     unwatch();
     await store.close();

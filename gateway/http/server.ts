@@ -208,8 +208,9 @@ export class GatewayServer {
         if (!re.test(match.params[name]!)) throw new AppError(ErrorCode.BAD_REQUEST, `invalid ${name}: must match ${re.source}`);
       }
       const query = prepared.query ? prepared.query(q < 0 ? '' : url.slice(q + 1)) : {};
-      this.#sockets.get(listener)!.add(socket);
-      socket.once('close', () => this.#sockets.get(listener)!.delete(socket));
+      // From here the WebSocket layer owns the socket and closes it with a close frame on shutdown; drain must not
+      // cut it (that would be an abnormal 1006 close for the client).
+      this.#sockets.get(listener)!.delete(socket);
       await match.route.handleUpgrade({ req, socket, head, params: match.params, query });
     } catch (err) {
       const e = toAppError(err, this.log);

@@ -90,6 +90,11 @@ export class GroupSession {
     return this.#broken;
   }
 
+  /** False once the session closed, drains or broke: a pull then answers at once, so streaming loops must stop. */
+  get serving(): boolean {
+    return !this.#closed && !this.#noWait && !this.#broken;
+  }
+
   get waiting(): number {
     return this.#waiters.length;
   }

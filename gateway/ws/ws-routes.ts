@@ -92,8 +92,14 @@ export function wsRoutes(gw: GatewayContext): { routes: Route[]; close(): Promis
 
   return {
     routes: [subscribe, publish],
+    /** Sends every socket a 1001 close frame, waits up to 2 s for the handshakes, then cuts what is left. */
     async close() {
-      for (const ws of wss.clients) ws.close(1001, 'server shutting down');
+      const open = [...wss.clients];
+      const closed = open.map((ws) => new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve()))));
+      for (const ws of open) ws.close(1001, 'server shutting down');
+      const timer = setTimeout(() => open.forEach((ws) => ws.terminate()), 2_000);
+      await Promise.all(closed);
+      clearTimeout(timer);
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
@@ -124,7 +130,15 @@ async function streamToSocket(gw: GatewayContext, ws: WebSocket, session: GroupS
       ws.close(1011, toAppError(err, gw.log).message.slice(0, 120));
       return;
     }
-    if (!delivery) continue;
+    if (!delivery) {
+      // The session ended (idle close, shutdown, store failure): a pull would answer at once forever. The client
+      // reconnects and gets a fresh session; unacknowledged messages are delivered again.
+      if (!session.serving) {
+        ws.close(1001, 'session ended; reconnect');
+        return;
+      }
+      continue;
+    }
     const tracker = new DeliveryTracker(gw, session, ackMode, subAppid);
     tracker.add(delivery);
     const sends = delivery.messages.map(

@@ -75,3 +75,20 @@ describe('Gateway > WebSocket', () => {
     assert.match(plain.json<{ errmsg: string }>().errmsg, /WebSocket/);
   });
 });
+
+describe('Gateway > WebSocket on shutdown', () => {
+  it('closes a waiting subscriber socket with 1001 and shuts down promptly', async () => {
+    const t = await startTestGateway();
+    const topic = uniq('w');
+    await call(t.url('pub', `/v1/msgs/${topic}/v1`), { method: 'POST', headers: { appid: 'demo', pubkey: 'demo' }, body: 'x' });
+    const sub = new WebSocket(t.url('sub', `/v1/ws/msgs/demo/${topic}/v1?group=bye`).replace(/^http/, 'ws'), { headers: subHeaders(apps.demo) });
+    const next = frames(sub);
+    await next(); // the socket is now parked in a long poll
+    const closed = once(sub, 'close');
+    const t0 = Date.now();
+    await t.close();
+    const [code] = (await closed) as [number];
+    assert.equal(code, 1001);
+    assert.ok(Date.now() - t0 < 10_000, 'shutdown is not held up by the socket');
+  });
+});
