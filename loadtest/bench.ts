@@ -49,7 +49,7 @@ function options() {
       'mixed-seconds': { type: 'string' },
       prefill: { type: 'string' },
       soak: { type: 'string' },
-      'soak-rate': { type: 'string', default: '1000' },
+      'soak-rate': { type: 'string', default: '500' },
       'no-memory': { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
       budget: { type: 'string' },

@@ -76,7 +76,7 @@ export async function runSoak(o: {
         rate: o.rate,
         seconds,
         size: 100,
-        subscribers: 16,
+        subscribers: 64,
         mode: 'longpoll',
       });
     // The proxy's workers are the processes that hold state: snapshot each one (the primary only hands out sockets).
