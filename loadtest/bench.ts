@@ -74,7 +74,7 @@ function options() {
     mixedRate: Number(v['mixed-rate']),
     mixedSeconds: Number(v['mixed-seconds'] ?? (quick ? 2 : 5)),
     // Each subscribe run is a fresh group reading from the oldest message: the topic must outlast the fastest run.
-    prefill: v.prefill ? Number(v.prefill) : quick ? 100_000 : 400_000,
+    prefill: v.prefill ? Number(v.prefill) : quick ? 100_000 : 800_000,
     soak: v.soak ? Number(v.soak) : undefined,
     soakRate: Number(v['soak-rate']),
     memory: !v['no-memory'],

@@ -31,6 +31,7 @@ export async function runWsSubscribe(o: WsSubscribeOptions): Promise<WsSubscribe
   let messages = 0;
   let failed = 0;
   let firstError: string | undefined;
+  const pending: WebSocket[] = [];
   // Counting starts when the first socket opens: a gateway may start streaming to it before the others are up.
   let counting = false;
   let started = false;
@@ -46,12 +47,15 @@ export async function runWsSubscribe(o: WsSubscribeOptions): Promise<WsSubscribe
       t1 = performance.now();
     }, o.seconds * 1000);
   };
-  const sockets = await Promise.all(
+  // Not awaited as a whole: a gateway busy streaming a backlog to the first socket may upgrade the others late.
+  const opening = Promise.all(
     Array.from(
       { length: o.connections },
       () =>
         new Promise<WebSocket | undefined>((resolve) => {
           const ws = new WebSocket(url, { headers: { Appid: o.appid, Subkey: o.subkey }, perMessageDeflate: false });
+          pending.push(ws);
+          ws.on('error', () => undefined);
           ws.on('message', () => {
             if (counting) messages++;
           });
@@ -72,8 +76,19 @@ export async function runWsSubscribe(o: WsSubscribeOptions): Promise<WsSubscribe
         }),
     ),
   );
+  // Wait for the first open (or every socket to fail), then for the counting window to close.
+  await Promise.race([opening, new Promise<void>((resolve) => {
+    const check = setInterval(() => {
+      if (started) {
+        clearInterval(check);
+        resolve();
+      }
+    }, 10);
+    void opening.then(() => clearInterval(check));
+  })]);
   if (t0) while (!t1) await new Promise((r) => setTimeout(r, 20));
   const wall = (t1 - t0) / 1000;
-  for (const ws of sockets) ws?.terminate();
-  return { messages, msgsPerSec: wall > 0 ? messages / wall : 0, failed, firstError };
+  const failedNow = failed;
+  for (const ws of pending) ws.terminate();
+  return { messages, msgsPerSec: wall > 0 ? messages / wall : 0, failed: failedNow, firstError };
 }
