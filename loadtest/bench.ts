@@ -29,6 +29,8 @@ import { fmt, median, spread } from './lib/stats.js';
 import { wrkPath } from './lib/wrk.js';
 
 const started = Date.now();
+/** Prefix of this run's group and topic names: Kafka keeps topics and committed offsets between runs. */
+const RUN = started.toString(36);
 const log = (s: string): void => void process.stderr.write(`[${String(Math.round((Date.now() - started) / 1000)).padStart(4)} s] ${s}\n`);
 const list = (s: string | undefined, all: readonly string[]): string[] => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : [...all]);
 
@@ -128,7 +130,7 @@ function storeCells(o: BenchOptions, stack: Stack, seq: { n: number }, prefilled
       cells.push({
         id: `${stack.store}|${s.id}|${path}`,
         run: async (seconds) => {
-          const group = `b${++seq.n}`;
+          const group = `${RUN}b${++seq.n}`;
           if (s.kind === 'sub') await touchGroups(s, front, group);
           const sample = await measureWrk({ ...wrkRequest(s, front, group), seconds, connections: o.connections }, front.pids);
           const groups = s.groups ?? 1;
@@ -171,9 +173,9 @@ async function wsAndMixed(o: BenchOptions, stack: Stack, ws: WsRow[], mixed: Mix
         appid: APP.appid,
         pubkey: APP.key,
         subkey: APP.key,
-        topic: `mix${++seq.n}`,
+        topic: `mix${RUN}${++seq.n}`,
         ver: 'v1',
-        group: `m${seq.n}`,
+        group: `${RUN}m${seq.n}`,
         rate: o.mixedRate,
         seconds: o.mixedSeconds,
         size: 100,
@@ -191,7 +193,7 @@ async function wsAndMixed(o: BenchOptions, stack: Stack, ws: WsRow[], mixed: Mix
     const id = `${stack.store}|sub-ws|${path}`;
     try {
       const before = front.pids.map(treeCpuUs);
-      const r = await runWsSubscribe({ subUrl: front.subUrl, appid: APP.appid, subkey: APP.key, topic: SUB_TOPIC, ver: 'v1', group: `w${++seq.n}`, connections: 4, seconds: o.seconds + 1 });
+      const r = await runWsSubscribe({ subUrl: front.subUrl, appid: APP.appid, subkey: APP.key, topic: SUB_TOPIC, ver: 'v1', group: `${RUN}w${++seq.n}`, connections: 4, seconds: o.seconds + 1 });
       const cpu = front.pids.map((p, i) => (r.messages ? (treeCpuUs(p) - before[i]!) / r.messages : NaN));
       ws.push({ id, store: stack.store, path, connections: 4, msgsPerSec: r.msgsPerSec, cpuUsPerMsg: { server: cpu[0]!, ...(cpu[1] !== undefined ? { front: cpu[1] } : {}) }, failed: r.failed, error: r.firstError });
       log(`  ${id}: ${fmt(r.msgsPerSec)} msgs/s${r.failed ? ` (${r.failed} sockets failed: ${r.firstError})` : ''}`);
