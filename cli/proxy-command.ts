@@ -59,7 +59,7 @@ export async function runProxyCommand(argv: string[]): Promise<void> {
 
   const makeSource = async (): Promise<GatewaySource> => {
     if (zk) {
-      const client = await ZkClient.connect({ connectString: zk, log });
+      const client = await ZkClient.connect({ connectString: zk, auth: env['KATEWAY_ZK_AUTH'], log });
       const source = await ZkGatewaySource.start({ zk: client, zone, log });
       return {
         snapshot: () => source.snapshot(),

@@ -71,6 +71,8 @@ export interface GatewayConfig {
   tenants: TenantSettings;
   /** ZooKeeper connect string; when set the gateway registers itself under /_kateway/ids/<zone>/<id>. */
   zk?: string | undefined;
+  /** `user:password` for ZooKeeper digest auth (KATEWAY_ZK_AUTH); the nodes the gateway creates are then private to it. */
+  zkAuth?: string | undefined;
   /** Without ZooKeeper: a directory on this host where the gateway registers (the embedded pool's discovery). */
   registryDir?: string | undefined;
   /** Admin credentials for the man API (topic creation...); admin API disabled when unset. */
@@ -120,6 +122,7 @@ export function resolveGatewayConfig(partial: Partial<GatewayConfig> = {}): Gate
     store: partial.store ?? { kind: 'sqlite', path: '.data/kateway.db' },
     tenants: partial.tenants ?? { kind: 'demo', demoKey: 'demo' },
     zk: partial.zk,
+    zkAuth: partial.zkAuth,
     registryDir: partial.registryDir,
     adminKey: partial.adminKey,
     defaultPartitions: partial.defaultPartitions ?? 1,

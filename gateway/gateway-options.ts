@@ -79,6 +79,8 @@ export function gatewayConfigFrom(argv: string[], env: NodeJS.ProcessEnv): Gatew
       zk,
       registryDir: pick('registry-dir', 'KATEWAY_REGISTRY_DIR'),
       adminKey: env['KATEWAY_ADMIN_KEY'],
+      // Secrets come from the environment only: a flag would show in `ps`.
+      zkAuth: env['KATEWAY_ZK_AUTH'],
       defaultPartitions: int('partitions', 'KATEWAY_PARTITIONS'),
       shutdownTimeoutMs: int('shutdown-timeout-ms', 'KATEWAY_SHUTDOWN_TIMEOUT_MS'),
     }),

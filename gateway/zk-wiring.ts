@@ -16,7 +16,7 @@ export interface ZkWiring {
 
 export async function wireZookeeper(config: GatewayConfig, log: Logger): Promise<ZkWiring> {
   if (!config.zk) throw new Error('wireZookeeper needs config.zk');
-  const zk = ZkClient.open({ connectString: config.zk, log: log.child({ zk: config.zk }) });
+  const zk = ZkClient.open({ connectString: config.zk, auth: config.zkAuth, log: log.child({ zk: config.zk }) });
   const tenants =
     config.tenants.kind === 'zk'
       ? await ZkTenantSource.start({ zk, cacheFile: join('.data', `tenants-${config.zone}-${config.id}.json`), log })

@@ -149,4 +149,39 @@ describe('ZkClient', () => {
       await server.close();
     }
   });
+
+  it('with digest auth, creates nodes only that identity can read or change, and re-authenticates after expiry', async () => {
+    const { connectString, chroot } = await randomChroot(shared);
+    assert.throws(() => ZkClient.open({ connectString, auth: 'no-colon' }), /user:password/);
+    const proxy = await startPartitionProxy(shared);
+    const owner = await ZkClient.connect({ connectString: proxy.address + chroot, auth: 'kateway:s3cret', sessionTimeoutMs: 1000 });
+    const peer = await ZkClient.connect({ connectString, auth: 'kateway:s3cret' });
+    const stranger = await ZkClient.connect({ connectString });
+    const wrongKey = await ZkClient.connect({ connectString, auth: 'kateway:guess' });
+    try {
+      await owner.create('/_kateway/ids/local/1', '{"id":"1"}', { parents: true, mode: 'ephemeral' });
+      assert.equal((await peer.getData('/_kateway/ids/local/1'))?.data.toString(), '{"id":"1"}');
+      await peer.create('/_kateway/ids/local/2', '{"id":"2"}', { mode: 'ephemeral' });
+      for (const zk of [stranger, wrongKey]) {
+        const denied = (e: unknown): boolean => isZkError(e, 'NO_AUTH');
+        await assert.rejects(zk.getData('/_kateway/ids/local/1'), denied);
+        await assert.rejects(zk.getChildren('/_kateway/ids/local'), denied);
+        await assert.rejects(zk.setData('/_kateway/ids/local/1', 'forged'), denied);
+        await assert.rejects(zk.create('/_kateway/ids/local/evil', '{}'), denied);
+        await assert.rejects(zk.remove('/_kateway/ids/local/1'), denied);
+      }
+      assert.deepEqual((await owner.getChildren('/_kateway/ids/local'))?.sort(), ['1', '2']);
+      // A new session (after expiry) authenticates again: it still reads and creates under the protected tree.
+      await expireSession(owner, proxy, peer);
+      await waitFor(async () => (await owner.getChildren('/_kateway/ids/local'))?.join() === '2', {
+        timeoutMs: 5000,
+        message: 'the expired session lost its ephemeral node; the new session can list the protected tree',
+      });
+      await owner.create('/_kateway/ids/local/1', '{"id":"1"}', { mode: 'ephemeral' });
+      assert.equal((await peer.getData('/_kateway/ids/local/1'))?.data.toString(), '{"id":"1"}');
+    } finally {
+      await Promise.all([owner.close(), peer.close(), stranger.close(), wrongKey.close()]);
+      await proxy.close();
+    }
+  });
 });

@@ -22,6 +22,12 @@ export interface ZkClientOptions {
   reconnectDelayMs?: number;
   /** A connection whose handshake gets no answer for this long is dropped and retried, ms. Default sessionTimeout/3 in [250, 2000]. */
   handshakeTimeoutMs?: number;
+  /**
+   * `user:password` for ZooKeeper's digest scheme. With it the session authenticates (again after every reconnect) and
+   * every node this client creates is readable and writable by that identity only (CREATOR_ALL), so that nobody else
+   * on the network can register a fake gateway or rewrite tenants. Without it nodes are open to all, as in the original.
+   */
+  auth?: string | undefined;
   log?: Logger;
 }
 
@@ -34,6 +40,8 @@ export class ZkClient {
   readonly #reconnectDelayMs: number;
   readonly #handshakeTimeoutMs: number;
   readonly #log: Logger;
+  readonly #auth: Buffer | undefined;
+  readonly #acl: zookeeper.ACL[];
   readonly #listeners = new Set<(e: ZkSessionEvent) => void>();
   // The library calls a watcher once per distinct function, so each user watcher maps to one stable wrapper.
   readonly #wrapped = new WeakMap<ZkWatcher, (e: LibEvent) => void>();
@@ -72,6 +80,10 @@ export class ZkClient {
     this.#reconnectDelayMs = opts.reconnectDelayMs ?? 250;
     this.#handshakeTimeoutMs = opts.handshakeTimeoutMs ?? Math.min(2000, Math.max(250, this.#sessionTimeoutMs / 3));
     this.#log = (opts.log ?? silentLogger).child({ zk: opts.connectString });
+    if (opts.auth !== undefined && !/^[^:]+:.+$/.test(opts.auth)) throw new Error('ZkClient: auth must be user:password');
+    this.#auth = opts.auth === undefined ? undefined : Buffer.from(opts.auth);
+    const { ACL, Id, Permission } = zookeeper;
+    this.#acl = [new ACL(Permission.ALL, this.#auth ? new Id('auth', '') : new Id('world', 'anyone'))];
     this.#client = this.#open();
   }
 
@@ -105,7 +117,7 @@ export class ZkClient {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     const mode = opts.mode === 'ephemeral' ? zookeeper.CreateMode.EPHEMERAL : zookeeper.CreateMode.PERSISTENT;
     const once = (): Promise<string> =>
-      this.#op<string>('create', path, (c, done) => c.create(path, buf, mode, (err, p) => done(err, p)));
+      this.#op<string>('create', path, (c, done) => c.create(path, buf, this.#acl, mode, (err, p) => done(err, p)));
     if (!opts.parents) return once();
     // Parents usually exist already: try first, and walk the path only when the server says one is missing.
     try {
@@ -123,7 +135,7 @@ export class ZkClient {
     for (const part of path.split('/').filter(Boolean)) {
       cur += `/${part}`;
       try {
-        await this.#op<string>('create', cur, (c, done) => c.create(cur, (err, p) => done(err, p)));
+        await this.#op<string>('create', cur, (c, done) => c.create(cur, this.#acl, (err, p) => done(err, p)));
       } catch (e) {
         if (!isZkError(e, 'NODE_EXISTS')) throw e;
       }
@@ -225,6 +237,8 @@ export class ZkClient {
       spinDelay: this.#reconnectDelayMs,
       retries: 0,
     });
+    // The library keeps the credentials and sends them again on every reconnect.
+    if (this.#auth) client.addAuthInfo('digest', this.#auth);
     client.on('state', (s: LibState) => this.#onState(client, s));
     this.#stopWatchdog();
     this.#stopWatchdog = watchConnection(client, {

@@ -10,6 +10,8 @@ import type { GatewayEndpoint } from '../../shared/discovery/gateway-endpoint.js
 import { ZkGatewaySource } from '../../shared/discovery/zk-gateway-source.js';
 import { MetaWriter } from '../../shared/zk/meta-writer.js';
 import { ZkClient } from '../../shared/zk/zk-client.js';
+import { isZkError } from '../../shared/zk/zk-error.js';
+import { randomChroot } from '../../shared/zk/testing/zk-test-kit.js';
 import { requireZookeeper } from '../helpers/services.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { spawnGateway } from './gateway-process.js';
@@ -89,5 +91,43 @@ describe('Gateway process > ZooKeeper registry and tenants', { timeout: 120_000 
     assert.equal(await pub('first-secret'), 401);
     gw.child.kill('SIGTERM');
     assert.equal(await gw.exited, 0);
+  });
+
+  it('with KATEWAY_ZK_AUTH, its registration and tenants are private to that identity and the secret is never logged', async () => {
+    const auth = 'kateway:zk-digest-secret';
+    const { connectString } = await randomChroot(connect);
+    const admin = await ZkClient.connect({ connectString, auth });
+    const anonymous = await ZkClient.connect({ connectString });
+    const privateZone = uniq('zp');
+    const meta = new MetaWriter(admin);
+    await meta.init();
+    await meta.putApp({ id: privateZone, topics: ['*'], groups: ['*'] }, 'app-secret');
+    const watcher = await ZkGatewaySource.start({ zk: admin, zone: privateZone });
+    const args = ['--store', 'memory', '--zk', connectString, '--zone', privateZone, '--id', '1', '--tenants', 'zk'];
+    const gw = await spawnGateway(args, { KATEWAY_ZK_AUTH: auth, KATEWAY_LOG_LEVEL: 'debug' });
+    try {
+      await waitFor(() => watcher.snapshot().some((g) => g.id === '1'), { timeoutMs: 5_000 });
+      // The gateway read its tenants through the authenticated session: the key is accepted (404: no such topic yet).
+      const r = await request(`http://127.0.0.1:${gw.ports.pub}/v1/msgs/t/v1`, {
+        method: 'POST',
+        headers: { appid: privateZone, pubkey: 'app-secret' },
+        body: 'x',
+      });
+      await r.body.dump();
+      assert.equal(r.statusCode, 404);
+      const denied = (e: unknown): boolean => isZkError(e, 'NO_AUTH');
+      await assert.rejects(anonymous.getChildren(`/_kateway/ids/${privateZone}`), denied);
+      await assert.rejects(anonymous.remove(`/_kateway/ids/${privateZone}/1`), denied);
+      await assert.rejects(anonymous.create(`/_kateway/ids/${privateZone}/2`, '{}'), denied);
+      await assert.rejects(anonymous.getChildren('/_kateway/meta'), denied);
+      gw.child.kill('SIGTERM');
+      assert.equal(await gw.exited, 0);
+      assert.ok(gw.stderr().includes('registered in ZooKeeper'), 'debug logs were written');
+      assert.ok(!gw.stderr().includes('zk-digest-secret'), 'the ZooKeeper secret never appears in the logs');
+    } finally {
+      gw.child.kill('SIGKILL');
+      await watcher.close();
+      await Promise.all([admin.close(), anonymous.close()]);
+    }
   });
 });
