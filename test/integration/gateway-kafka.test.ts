@@ -1,6 +1,9 @@
 // The v1 API end to end on the Kafka store: admin topic creation with partitions, keyed publish, group consumption.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { adler32 } from '../../shared/hash/adler32.js';
 import { silentLogger } from '../../shared/log.js';
 import { createStore } from '../../gateway/store/create-store.js';
 import { partitionForKey } from '../../gateway/store/partitioner.js';
@@ -8,10 +11,13 @@ import { decodeBinaryRecords } from '../../gateway/sub/record-codec.js';
 import { hostList, requireKafka } from '../helpers/services.js';
 import { ADMIN_KEY, apps, call, pubHeaders, startTestGateway, subHeaders, uniq, type TestGateway } from './gateway-harness.js';
 
+const run = promisify(execFile);
+
 describe('Gateway > on Kafka', { timeout: 180_000 }, () => {
   let t: TestGateway;
+  let brokers: string[];
   before(async () => {
-    const brokers = hostList(await requireKafka());
+    brokers = hostList(await requireKafka());
     const store = await createStore({ kind: 'kafka', brokers }, silentLogger);
     t = await startTestGateway({ store: { kind: 'kafka', brokers } }, store);
   });
@@ -63,5 +69,16 @@ describe('Gateway > on Kafka', { timeout: 180_000 }, () => {
       Array.from({ length: 8 }, async (_, i) => (await call(t.url('pub', `/v1/msgs/${topic}/v1`), { method: 'POST', headers: pubHeaders(apps.demo), body: `m${i}` })).status),
     );
     assert.deepEqual(statuses, Array(8).fill(201));
+  });
+
+  it("a publish to v10 lands in the original's Kafka topic appid.topic.v10.<adler32 cookie>, where kcat reads it", async () => {
+    const topic = uniq('cookie');
+    const r = await call(t.url('pub', `/v1/msgs/${topic}/v10`), { method: 'POST', headers: pubHeaders(apps.demo, { 'x-tag': 'a=b' }), body: 'long version' });
+    assert.equal(r.status, 201, r.body.toString());
+    const kafkaTopic = `demo.${topic}.v10.${adler32(`demo${topic}`) % 1000}`;
+    const { stdout } = await run('kcat', ['-C', '-b', brokers[0]!, '-t', kafkaTopic, '-o', 'beginning', '-e', '-q', '-f', '%h|%s\\n'], { timeout: 30_000 });
+    assert.equal(stdout, 'X-Tag=a=b|long version\n');
+    const sub = await call(t.url('sub', `/v1/msgs/demo/${topic}/v10?group=${uniq('g')}`), { headers: subHeaders(apps.demo) });
+    assert.equal(sub.body.toString(), 'long version', 'subscribe maps v10 to the same topic');
   });
 });
