@@ -1,4 +1,5 @@
 // WebSocket subscribe (messages as frames, acks over the socket) and WebSocket publish (one message per frame).
+import { setImmediate } from 'node:timers/promises';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { GatewayContext } from '../gateway-context.js';
 import { header } from '../http/headers.js';
@@ -150,5 +151,9 @@ async function streamToSocket(gw: GatewayContext, ws: WebSocket, session: GroupS
     // Waiting for the socket to take the frames is the backpressure: a slow client gets no more than it reads.
     const written = (await Promise.all(sends)).every(Boolean);
     tracker.settle(written);
+    // With a backlog, every pull answers at once and a fast client takes every frame synchronously, so this loop
+    // would run on microtasks alone and starve every other request and socket of the process until the backlog is
+    // drained. One turn of the event loop per delivery keeps them served.
+    await setImmediate();
   }
 }
