@@ -6,7 +6,7 @@ import type { FrontStats } from './admin/front-stats.js';
 import { subscriberKey } from './balancer/hash-key.js';
 import type { BalancerPolicy } from './balancer/policy.js';
 import type { ListenerConfig, ProxyConfig } from './config.js';
-import { ProxyError, ProxyErrorCode } from './errors.js';
+import { AppError, ErrorCode } from '../shared/errors.js';
 import { Exchange, type ExchangeEnv } from './forward/exchange.js';
 import type { Forwarder } from './forward/forwarder.js';
 import { upstreamHeaders } from './forward/headers.js';
@@ -59,7 +59,7 @@ export class Call {
     this.state = state;
   }
 
-  fail(err: ProxyError, extra: readonly string[] = []): void {
+  fail(err: AppError, extra: readonly string[] = []): void {
     if (this.res) sendError(this.res, err, extra);
     else if (this.socket) rejectUpgrade(this.socket, err, extra);
   }
@@ -176,7 +176,7 @@ export class Pipeline implements ExchangeEnv, TunnelEnv {
   #admitted(c: Call, d: RateDecision): boolean {
     if (d.allowed) return true;
     this.front.rateLimited++;
-    c.fail(new ProxyError(ProxyErrorCode.RATE_LIMITED, 'quota exceeded'), [
+    c.fail(new AppError(ErrorCode.PX_RATE_LIMITED, 'quota exceeded'), [
       'retry-after',
       String(Math.max(1, Math.ceil(d.retryAfterMs / 1000))),
       'ratelimit-limit',
@@ -219,7 +219,7 @@ export class Pipeline implements ExchangeEnv, TunnelEnv {
     const host = c.state.policies[route.service].pick(this.deps.registry.set(route.service), c.key === undefined ? undefined : { key: c.key });
     if (!host) {
       this.front.noUpstream++;
-      c.fail(new ProxyError(ProxyErrorCode.NO_UPSTREAM, `proxy: no ${route.service} gateway available`));
+      c.fail(new AppError(ErrorCode.PX_NO_UPSTREAM, `proxy: no ${route.service} gateway available`));
       if (c.body && !Buffer.isBuffer(c.body)) c.body.resume(); // discard an unread streamed body
       return DONE;
     }

@@ -1,6 +1,7 @@
 // classifyFailure / failureError: only never-sent requests are safe to send again.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { errmsgBody } from '../../shared/errors.js';
 import { classifyFailure, failureError } from './map-error.js';
 
 describe('classifyFailure', () => {
@@ -28,6 +29,7 @@ describe('failureError', () => {
     assert.deepEqual((['unsent', 'timeout', 'failed'] as const).map((k) => failureError(k, null).status), [503, 504, 502]);
     assert.equal(failureError('unsent', null).retriable, true);
     assert.equal(failureError('failed', null).retriable, false);
-    assert.equal(failureError('failed', null).body, '{"errmsg":"proxy: bad gateway"}');
+    assert.equal(failureError('failed', null).code, 'PX_UPSTREAM_FAILED');
+    assert.equal(errmsgBody(failureError('failed', null)), '{"errmsg":"proxy: bad gateway"}');
   });
 });

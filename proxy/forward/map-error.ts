@@ -1,5 +1,5 @@
 // Upstream failures → what happened (for stats and health) and what the client gets (PX_* error).
-import { ProxyError, ProxyErrorCode } from '../errors.js';
+import { AppError, ErrorCode } from '../../shared/errors.js';
 
 /**
  * 'invalid': undici refused the request itself (a header or path Node accepted but undici will not send): the
@@ -22,15 +22,16 @@ export function classifyFailure(err: unknown, sent: boolean, clientGone: boolean
 }
 
 /** The client-facing error for a failure (never called for client aborts). */
-export function failureError(kind: Exclude<FailureKind, 'client-abort'>, cause: unknown): ProxyError {
+export function failureError(kind: Exclude<FailureKind, 'client-abort'>, cause: unknown): AppError {
   switch (kind) {
     case 'invalid':
-      return new ProxyError(ProxyErrorCode.BAD_REQUEST, 'proxy: malformed request', { cause });
+      return new AppError(ErrorCode.PX_BAD_REQUEST, 'proxy: malformed request', { cause });
     case 'unsent':
-      return new ProxyError(ProxyErrorCode.UPSTREAM_UNREACHABLE, 'proxy: no gateway reachable', { cause });
+      return new AppError(ErrorCode.PX_UPSTREAM_UNREACHABLE, 'proxy: no gateway reachable', { cause });
     case 'timeout':
-      return new ProxyError(ProxyErrorCode.UPSTREAM_TIMEOUT, 'proxy: gateway timeout', { cause });
+      return new AppError(ErrorCode.PX_UPSTREAM_TIMEOUT, 'proxy: gateway timeout', { cause });
     case 'failed':
-      return new ProxyError(ProxyErrorCode.UPSTREAM_FAILED, 'proxy: bad gateway', { cause });
+      // Not retriable although 502: the gateway may have processed it (a publish must not be sent twice).
+      return new AppError(ErrorCode.PX_UPSTREAM_FAILED, 'proxy: bad gateway', { cause, retriable: false });
   }
 }

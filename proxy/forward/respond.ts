@@ -1,6 +1,6 @@
-// Writing the proxy's own responses (errors, admin JSON): the one place a ProxyError becomes HTTP.
+// Writing the proxy's own responses (errors, admin JSON): the one place a proxy error becomes HTTP.
 import type { ServerResponse } from 'node:http';
-import type { ProxyError } from '../errors.js';
+import { errmsgBody, type AppError } from '../../shared/errors.js';
 
 const JSON_TYPE = 'application/json; charset=utf8';
 
@@ -10,10 +10,10 @@ export function sendJson(res: ServerResponse, status: number, text: string, extr
 }
 
 /** `{"errmsg": ...}` with the error's status; a response already under way can only be cut short. */
-export function sendError(res: ServerResponse, err: ProxyError, extra: readonly string[] = []): void {
+export function sendError(res: ServerResponse, err: AppError, extra: readonly string[] = []): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  sendJson(res, err.status, err.body, extra);
+  sendJson(res, err.status, errmsgBody(err), extra);
 }

@@ -3,7 +3,7 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { FrontStats } from '../admin/front-stats.js';
-import { ProxyError } from '../errors.js';
+import { errmsgBody, type AppError } from '../../shared/errors.js';
 import type { Outcome } from '../health/outlier-detector.js';
 import type { Host, Service } from '../upstream/host.js';
 import { upstreamHeaders } from './headers.js';
@@ -107,9 +107,9 @@ export class WsTunnels {
 }
 
 /** Answers an upgrade request with a plain HTTP error (plus `extra` [name, value, ...]) and closes the socket. */
-export function rejectUpgrade(client: Duplex, err: ProxyError, extra: readonly string[] = []): void {
+export function rejectUpgrade(client: Duplex, err: AppError, extra: readonly string[] = []): void {
   if (client.destroyed) return;
-  const body = err.body;
+  const body = errmsgBody(err);
   let head = `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ''}\r\ncontent-type: application/json; charset=utf8\r\n`;
   for (let i = 0; i < extra.length; i += 2) head += `${extra[i]}: ${extra[i + 1]}\r\n`;
   client.end(`${head}content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
