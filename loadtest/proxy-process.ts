@@ -7,9 +7,6 @@
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import type { GatewayEndpoint } from '../shared/discovery/gateway-endpoint.js';
-import { StaticGatewaySource } from '../shared/discovery/static-gateway-source.js';
-import { createLogger } from '../shared/log.js';
-import { startProxy } from '../proxy/main.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -32,6 +29,12 @@ function endpoints(): GatewayEndpoint[] {
 }
 
 async function serve(): Promise<void> {
+  // Loaded only where the proxy serves: the cluster primary stays small (it counts in the memory check's sum).
+  const [{ StaticGatewaySource }, { createLogger }, { startProxy }] = await Promise.all([
+    import('../shared/discovery/static-gateway-source.js'),
+    import('../shared/log.js'),
+    import('../proxy/main.js'),
+  ]);
   const source = new StaticGatewaySource(endpoints());
   const upstream: Record<string, number> = {};
   if (a['connections-per-host']) upstream['connectionsPerHost'] = Number(a['connections-per-host']);

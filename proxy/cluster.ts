@@ -6,7 +6,7 @@ import { createLogger, type Logger } from '../shared/log.js';
 import { resolveProxyConfig, type ProxyOptions } from './config.js';
 import type { StatusCollector } from './admin/routes.js';
 import type { ProxyStatus } from './admin/status.js';
-import { startProxy, type ProxyHandle } from './main.js';
+import type { ProxyHandle } from './main.js';
 
 export interface RunProxyOptions {
   /** Reads the options: at start, and again on every SIGHUP (in the primary only). Throwing keeps the old ones. */
@@ -245,6 +245,8 @@ async function serve(
   log: Logger,
   collectStatus?: StatusCollector,
 ): Promise<{ handle: ProxyHandle; source: GatewaySource }> {
+  // Loaded here, not at the top: the cluster primary never serves and stays small without the proxy's modules.
+  const { startProxy } = await import('./main.js');
   const source = await o.makeSource(opts);
   try {
     return { handle: await startProxy(opts, { source, logger: log, collectStatus }), source };

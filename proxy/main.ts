@@ -7,14 +7,13 @@ import { adminHandler, type StatusCollector } from './admin/routes.js';
 import { buildStatus, type ProxyStatus, type StatusSource } from './admin/status.js';
 import { createPolicy } from './balancer/registry.js';
 import { resolveProxyConfig, type ProxyConfig, type ProxyOptions } from './config.js';
-import { Forwarder } from './forward/forwarder.js';
+import { Forwarder, loadPoolFactory } from './forward/forwarder.js';
 import type { UpstreamPoolFactory } from './forward/upstream.js';
 import { WsTunnels } from './forward/ws-tunnel.js';
 import { aliveProber } from './health/alive-prober.js';
 import { OutlierDetector, type Prober } from './health/outlier-detector.js';
 import { Pipeline, type PipelineState } from './pipeline.js';
 import { Admission, localLimiterFactory, type LimiterFactory } from './ratelimit/admission.js';
-import { RedisRateLimits } from './ratelimit/redis-limiter.js';
 import type { QuotaSource } from './ratelimit/redis-quotas.js';
 import { FrontServer } from './server.js';
 import { HostRegistry } from './upstream/host-registry.js';
@@ -58,7 +57,11 @@ export async function startProxy(opts: ProxyOptions, deps: ProxyDeps): Promise<P
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? systemRandom;
   // Limits shared through Redis when configured: one connection per process, kept across reloads.
-  const shared = !deps.limiterFactory && cfg.rateLimit.redis ? new RedisRateLimits(cfg.rateLimit.redis, { clock, logger: log }) : undefined;
+  // ioredis is loaded only then: importing it costs every proxy process ~20 MB RSS.
+  const shared =
+    !deps.limiterFactory && cfg.rateLimit.redis
+      ? new (await import('./ratelimit/redis-limiter.js')).RedisRateLimits(cfg.rateLimit.redis, { clock, logger: log })
+      : undefined;
   const stopQuotas = shared && deps.tenants ? shared.followTenants(deps.tenants) : () => undefined;
   const limiters = deps.limiterFactory ?? shared?.limiterFactory ?? ((c: ProxyConfig, k: Clock) => localLimiterFactory(k, c.rateLimit.maxKeys));
   const startedAt = clock.now();
@@ -70,7 +73,8 @@ export async function startProxy(opts: ProxyOptions, deps: ProxyDeps): Promise<P
     members: (s) => registry.set(s).hosts,
     logger: log,
   });
-  const forwarder = new Forwarder(cfg.upstream, deps.poolFactory);
+  const poolFactory = (c: ProxyConfig): Promise<UpstreamPoolFactory> => (deps.poolFactory ? Promise.resolve(deps.poolFactory) : loadPoolFactory(c.upstream.client));
+  const forwarder = new Forwarder(cfg.upstream, await poolFactory(cfg));
   registry.onRemoved((h) => {
     forwarder.retire(h);
     detector.forget(h);
@@ -159,9 +163,10 @@ export async function startProxy(opts: ProxyOptions, deps: ProxyDeps): Promise<P
     status: () => buildStatus(statusSource),
     async reload(next: ProxyOptions) {
       const c = resolveProxyConfig(next);
+      const factory = await poolFactory(c);
       registry.setMaxInflight(c.upstream.maxInflightPerHost);
       detector.reconfigure(c.health);
-      forwarder.reconfigure(c.upstream);
+      forwarder.reconfigure(c.upstream, factory);
       p.setState(buildState(c, p.state));
       await server.apply(c.listeners, c.client, c.drainTimeoutMs);
       cfg = c;

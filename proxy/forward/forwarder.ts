@@ -2,13 +2,11 @@
 import type { UpstreamConfig } from '../config.js';
 import type { Host } from '../upstream/host.js';
 import { H1Pool } from './h1/h1-pool.js';
-import { undiciPool } from './undici-pool.js';
 import type { UpstreamHandler, UpstreamPool, UpstreamPoolFactory, UpstreamRequest } from './upstream.js';
 
-export const poolFactories: Record<UpstreamConfig['client'], UpstreamPoolFactory> = {
-  native: (o) => new H1Pool(o),
-  undici: undiciPool,
-};
+/** undici is loaded only when configured: importing it costs every proxy process ~20 MB RSS. */
+export const loadPoolFactory = async (client: UpstreamConfig['client']): Promise<UpstreamPoolFactory> =>
+  client === 'undici' ? (await import('./undici-pool.js')).undiciPool : (o) => new H1Pool(o);
 
 const poolKeys = (c: UpstreamConfig): string => `${c.client}/${c.connectTimeoutMs}/${c.keepAliveTimeoutMs}/${c.connectionsPerHost}`;
 
@@ -18,13 +16,13 @@ const poolKeys = (c: UpstreamConfig): string => `${c.client}/${c.connectTimeoutM
  */
 export class Forwarder {
   #cfg: UpstreamConfig;
-  readonly #factory: UpstreamPoolFactory | undefined;
+  #factory: UpstreamPoolFactory;
   readonly #pools = new Map<string, UpstreamPool>();
   /** Retired pools still finishing their requests. */
   readonly #closing = new Map<UpstreamPool, Promise<void>>();
 
-  /** `factory` overrides the configured client (tests). */
-  constructor(cfg: UpstreamConfig, factory?: UpstreamPoolFactory) {
+  /** `factory` builds the pools of the configured client (`loadPoolFactory`), or a test's. */
+  constructor(cfg: UpstreamConfig, factory: UpstreamPoolFactory) {
     this.#cfg = cfg;
     this.#factory = factory;
   }
@@ -32,7 +30,7 @@ export class Forwarder {
   dispatch(host: Host, req: UpstreamRequest, handler: UpstreamHandler): void {
     let pool = this.#pools.get(host.key);
     if (!pool) {
-      pool = (this.#factory ?? poolFactories[this.#cfg.client])({
+      pool = this.#factory({
         hostname: host.hostname,
         port: host.port,
         connections: this.#cfg.connectionsPerHost,
@@ -45,9 +43,10 @@ export class Forwarder {
   }
 
   /** New settings; pools whose connection settings changed are retired and rebuilt on next use. */
-  reconfigure(cfg: UpstreamConfig): void {
+  reconfigure(cfg: UpstreamConfig, factory: UpstreamPoolFactory): void {
     const rebuild = poolKeys(cfg) !== poolKeys(this.#cfg);
     this.#cfg = cfg;
+    this.#factory = factory;
     if (rebuild) for (const key of [...this.#pools.keys()]) this.#retireKey(key);
   }
 
