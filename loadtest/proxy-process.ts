@@ -1,7 +1,7 @@
 // Runs the kateway proxy (proxy/main.ts startProxy) in front of fixed gateways, for benchmarks: one process or a cluster.
 //
 // Usage: node dist/loadtest/proxy-process.js --port P --gateway pubPort:subPort:manPort [--gateway …] [--workers N]
-//        [--connections-per-host N] [--max-inflight-per-host N]
+//        [--connections-per-host N] [--max-inflight-per-host N] [--connect-timeout-ms N]
 // Gateways are on 127.0.0.1. --workers 0 serves in this process; N ≥ 1 forks N node:cluster workers sharing the port
 // (the proxy config's documented default is one per core). Prints {"ready":true,"ports":{"http":P},"workers":[pids]}.
 import cluster from 'node:cluster';
@@ -15,6 +15,7 @@ const { values: a } = parseArgs({
     workers: { type: 'string', default: '0' },
     'connections-per-host': { type: 'string' },
     'max-inflight-per-host': { type: 'string' },
+    'connect-timeout-ms': { type: 'string' },
   },
 });
 const port = Number(a.port);
@@ -39,6 +40,7 @@ async function serve(): Promise<void> {
   const upstream: Record<string, number> = {};
   if (a['connections-per-host']) upstream['connectionsPerHost'] = Number(a['connections-per-host']);
   if (a['max-inflight-per-host']) upstream['maxInflightPerHost'] = Number(a['max-inflight-per-host']);
+  if (a['connect-timeout-ms']) upstream['connectTimeoutMs'] = Number(a['connect-timeout-ms']);
   const proxy = await startProxy(
     { listeners: [{ port, host: '127.0.0.1' }], upstream, workers: 0 },
     { source, logger: createLogger({ svc: 'proxy', pid: process.pid }, 'warn') },

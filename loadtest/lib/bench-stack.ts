@@ -37,6 +37,8 @@ export interface StackOptions {
   /** Proxy upstream limits (the idle long-poll check needs more than the defaults). */
   proxyConnectionsPerHost?: number;
   proxyMaxInflightPerHost?: number;
+  /** Proxy upstream connect timeout, ms (the idle check opens thousands of gateway connections in a burst). */
+  proxyConnectTimeoutMs?: number;
   gatewayExtra?: string[];
   gatewayNodeFlags?: string[];
   proxyNodeFlags?: string[];
@@ -45,7 +47,7 @@ export interface StackOptions {
 /** The kateway proxy, if proxy/main.ts (startProxy) is built; undefined = not available. */
 export async function startKatewayProxy(
   gw: GatewayProcess,
-  o: Pick<StackOptions, 'proxyWorkers' | 'proxyConnectionsPerHost' | 'proxyMaxInflightPerHost' | 'proxyNodeFlags'>,
+  o: Pick<StackOptions, 'proxyWorkers' | 'proxyConnectionsPerHost' | 'proxyMaxInflightPerHost' | 'proxyConnectTimeoutMs' | 'proxyNodeFlags'>,
 ): Promise<RunningServer & { url: string }> {
   if (!existsSync(PROXY_MAIN)) throw new Error('proxy: not available (proxy/main.ts startProxy is not built)');
   const port = await freePort();
@@ -53,6 +55,7 @@ export async function startKatewayProxy(
   const args = [...(o.proxyNodeFlags ?? []), PROXY_PROCESS, '--port', String(port), '--gateway', ports, '--workers', String(o.proxyWorkers)];
   if (o.proxyConnectionsPerHost) args.push('--connections-per-host', String(o.proxyConnectionsPerHost));
   if (o.proxyMaxInflightPerHost) args.push('--max-inflight-per-host', String(o.proxyMaxInflightPerHost));
+  if (o.proxyConnectTimeoutMs) args.push('--connect-timeout-ms', String(o.proxyConnectTimeoutMs));
   const srv = await spawnServer({ name: 'kateway proxy', command: process.execPath, args, ready: 'json-line' });
   return { ...srv, url: `http://127.0.0.1:${port}` };
 }

@@ -47,7 +47,9 @@ export async function runMemoryCheck(o: {
   proxyWorkers: number;
   log: (s: string) => void;
 }): Promise<MemoryCheckResult> {
-  // The proxy needs one upstream connection per held long-poll: raise its per-gateway limits above the count.
+  // The proxy needs one upstream connection per held long-poll: raise its per-gateway limits above the count. The
+  // opening burst can overflow the gateway's accept queue (a SYN retried after 1 s): with the default 1 s connect
+  // timeout three such connects eject the only gateway and the rest are answered 503, so allow 5 s here.
   const stack = await startStack({
     store: o.store,
     sqlitePath: o.sqlitePath,
@@ -56,6 +58,7 @@ export async function runMemoryCheck(o: {
     proxyWorkers: o.proxyWorkers,
     proxyConnectionsPerHost: o.count + 1000,
     proxyMaxInflightPerHost: o.count + 1000,
+    proxyConnectTimeoutMs: 5_000,
   });
   const notes = [...stack.notes];
   try {
