@@ -2,12 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DirGatewaySource } from '../shared/discovery/dir-gateway-source.js';
-import type { GatewayEndpoint, GatewaySource } from '../shared/discovery/gateway-endpoint.js';
+import type { GatewayEndpoint } from '../shared/discovery/gateway-endpoint.js';
 import { StaticGatewaySource } from '../shared/discovery/static-gateway-source.js';
 import { ZkGatewaySource } from '../shared/discovery/zk-gateway-source.js';
-import { createLogger } from '../shared/log.js';
+import { createLogger, type Logger } from '../shared/log.js';
 import { ZkClient } from '../shared/zk/zk-client.js';
-import { runProxy } from '../proxy/cluster.js';
+import { ZkTenantSource } from '../gateway/auth/zk-tenant-source.js';
+import { runProxy, type ProxySources } from '../proxy/cluster.js';
 import type { ProxyOptions } from '../proxy/config.js';
 
 const flags = {
@@ -29,6 +30,19 @@ function staticGateways(list: string): GatewayEndpoint[] {
     if (!host || !pub || !sub || !man) throw new Error(`--gateways entries are host:pubPort:subPort:manPort, got ${JSON.stringify(spec)}`);
     return { id: String(i + 1), zone: 'static', host, pub: `${host}:${pub}`, sub: `${host}:${sub}`, man: `${host}:${man}`, cpu: 1, ver: '', startedAt: 0 };
   });
+}
+
+/**
+ * The ZooKeeper tenant meta, whose per-app quotas replace the proxy's default per-app rate rule. Without meta in
+ * ZooKeeper (not initialised yet) the proxy still serves, with the config file's rules only.
+ */
+async function followTenants(client: ZkClient, log: Logger): Promise<ZkTenantSource | undefined> {
+  try {
+    return await ZkTenantSource.start({ zk: client, log });
+  } catch (err) {
+    log.warn('no tenant meta in ZooKeeper: per-app quotas not applied (config rate limits only)', { err });
+    return undefined;
+  }
 }
 
 export async function runProxyCommand(argv: string[]): Promise<void> {
@@ -57,14 +71,17 @@ export async function runProxyCommand(argv: string[]): Promise<void> {
     };
   };
 
-  const makeSource = async (): Promise<GatewaySource> => {
+  const makeSource = async (): Promise<ProxySources> => {
     if (zk) {
       const client = await ZkClient.connect({ connectString: zk, auth: env['KATEWAY_ZK_AUTH'], log });
       const source = await ZkGatewaySource.start({ zk: client, zone, log });
+      const tenants = await followTenants(client, log);
       return {
         snapshot: () => source.snapshot(),
         onChange: (cb) => source.onChange(cb),
+        ...(tenants ? { tenants } : {}),
         close: async () => {
+          await tenants?.close();
           await source.close();
           await client.close();
         },

@@ -6,13 +6,20 @@ import { createLogger, type Logger } from '../shared/log.js';
 import { resolveProxyConfig, type ProxyOptions } from './config.js';
 import type { StatusCollector } from './admin/routes.js';
 import type { ProxyStatus } from './admin/status.js';
+import type { QuotaSource } from './ratelimit/redis-quotas.js';
 import type { ProxyHandle } from './main.js';
+
+/** What one serving process follows: the gateways, and optionally per-app quotas (tenant meta). */
+export interface ProxySources extends GatewaySource {
+  /** Per-app quotas (e.g. ZooKeeper meta's AppRecord.quotas); `close()` must also stop them. */
+  tenants?: QuotaSource;
+}
 
 export interface RunProxyOptions {
   /** Reads the options: at start, and again on every SIGHUP (in the primary only). Throwing keeps the old ones. */
   loadOptions: () => ProxyOptions | Promise<ProxyOptions>;
-  /** Builds the gateway source of one serving process; the proxy closes it on shutdown. */
-  makeSource: (opts: ProxyOptions) => GatewaySource | Promise<GatewaySource>;
+  /** Builds the sources of one serving process; the proxy closes them on shutdown. */
+  makeSource: (opts: ProxyOptions) => ProxySources | Promise<ProxySources>;
   logger?: Logger;
   /** Called once every worker listens (the CLI prints the addresses). */
   onReady?: (addresses: AddressInfo[]) => void;
@@ -249,7 +256,7 @@ async function serve(
   const { startProxy } = await import('./main.js');
   const source = await o.makeSource(opts);
   try {
-    return { handle: await startProxy(opts, { source, logger: log, collectStatus }), source };
+    return { handle: await startProxy(opts, { source, tenants: source.tenants, logger: log, collectStatus }), source };
   } catch (err) {
     await source.close();
     throw err;

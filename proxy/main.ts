@@ -14,7 +14,7 @@ import { aliveProber } from './health/alive-prober.js';
 import { OutlierDetector, type Prober } from './health/outlier-detector.js';
 import { Pipeline, type PipelineState } from './pipeline.js';
 import { Admission, localLimiterFactory, type LimiterFactory } from './ratelimit/admission.js';
-import type { QuotaSource } from './ratelimit/redis-quotas.js';
+import { QuotaBook, withQuotas, type QuotaSource } from './ratelimit/redis-quotas.js';
 import { FrontServer } from './server.js';
 import { HostRegistry } from './upstream/host-registry.js';
 import { systemClock, type Clock } from './util/clock.js';
@@ -33,7 +33,7 @@ export interface ProxyDeps {
   prober?: Prober;
   /** Builds rate limiters (the seam for the Redis-shared limiter). */
   limiterFactory?: (cfg: ProxyConfig, clock: Clock) => LimiterFactory;
-  /** Per-app quotas (AppRecord.quotas of a TenantSource, e.g. ZooKeeper meta); applied with rateLimit.redis. */
+  /** Per-app quotas (AppRecord.quotas of a TenantSource, e.g. ZooKeeper meta): they replace the default per-app rule. */
   tenants?: QuotaSource;
   /** Status of every serving process (cluster workers) for /proxy/v1/status and /proxy/metrics. */
   collectStatus?: StatusCollector;
@@ -62,8 +62,13 @@ export async function startProxy(opts: ProxyOptions, deps: ProxyDeps): Promise<P
     !deps.limiterFactory && cfg.rateLimit.redis
       ? new (await import('./ratelimit/redis-limiter.js')).RedisRateLimits(cfg.rateLimit.redis, { clock, logger: log })
       : undefined;
-  const stopQuotas = shared && deps.tenants ? shared.followTenants(deps.tenants) : () => undefined;
-  const limiters = deps.limiterFactory ?? shared?.limiterFactory ?? ((c: ProxyConfig, k: Clock) => localLimiterFactory(k, c.rateLimit.maxKeys));
+  // Per-app quotas from tenant meta (ZooKeeper) replace the default per-app rule, in shared and in local buckets.
+  const localBook = !shared && deps.tenants ? new QuotaBook() : undefined;
+  const tenants = deps.tenants;
+  const stopQuotas = !tenants ? () => undefined : shared ? shared.followTenants(tenants) : localBook!.follow(tenants);
+  const local = (c: ProxyConfig, k: Clock): LimiterFactory => localLimiterFactory(k, c.rateLimit.maxKeys);
+  const limiters =
+    deps.limiterFactory ?? shared?.limiterFactory ?? (localBook ? (c: ProxyConfig, k: Clock) => withQuotas(localBook, local(c, k)) : local);
   const startedAt = clock.now();
 
   const registry = new HostRegistry({ maxInflight: cfg.upstream.maxInflightPerHost, logger: log });

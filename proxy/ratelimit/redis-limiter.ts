@@ -8,7 +8,7 @@ import type { RateLimiter } from './limiter.js';
 import { RedisBreaker, type BreakerState } from './redis-breaker.js';
 import { FallbackLimiter, type FallbackStats } from './redis-fallback.js';
 import { hostPort, resolveRedisLimitOptions, type RedisLimitOptions } from './redis-options.js';
-import { parseRuleName, QuotaBook, QuotaLimiter, type AppQuota, type QuotaSource } from './redis-quotas.js';
+import { QuotaBook, withQuotas, type AppQuota, type QuotaSource } from './redis-quotas.js';
 import { RedisTokenBucket } from './redis-token-bucket.js';
 import { TokenBucketLimiter } from './token-bucket.js';
 
@@ -90,19 +90,16 @@ export class RedisRateLimits {
   readonly limiterFactory = (cfg: ProxyConfig, clock: Clock): LimiterFactory => {
     const share = this.#o.fallbackShare;
     const maxKeys = cfg.rateLimit.maxKeys;
-    return (ratePerSec, capacity, name) => {
-      const bucket = (rate: number, cap: number): RateLimiter =>
+    return withQuotas(
+      this.#book,
+      (rate, cap, name): RateLimiter =>
         new FallbackLimiter(
           new RedisTokenBucket({ client: this.#client, prefix: `${this.#o.keyPrefix}:${name}`, ratePerSec: rate, capacity: cap }),
           new TokenBucketLimiter({ ratePerSec: rate * share, capacity: Math.max(1, cap * share), maxKeys, clock }),
           this.#breaker,
           this.#stats,
-        );
-      const rule = parseRuleName(name);
-      // Tenant-meta quotas are per app: they replace the default per-app rule, not a config file override.
-      if (rule?.scope === 'perApp' && rule.owner === '*') return new QuotaLimiter(rule.dim, this.#book, ratePerSec, capacity, bucket);
-      return bucket(ratePerSec, capacity);
-    };
+        ),
+    );
   };
 
   /** Replaces the per-app quotas (Appid → {requestsPerSec, bytesPerSec}); an app left out gets the config rule. */

@@ -1,4 +1,5 @@
 // Per-app quotas from tenant meta (ZooKeeper AppRecord.quotas): a quota book and a wrapper that applies them per key.
+import type { LimiterFactory } from './admission.js';
 import type { RateDecision, RateLimiter } from './limiter.js';
 
 /** An app's quotas as tenant meta stores them (AppRecord.quotas); unset or invalid = the config rule applies. */
@@ -112,3 +113,15 @@ export class QuotaLimiter implements RateLimiter {
     return l.tryAcquire(key, cost);
   }
 }
+
+/**
+ * `make` with the book's quotas applied: tenant-meta quotas are per app, so they replace the config default per-app
+ * rule (Admission names it `*:perApp:<dim>`), never a config file override for one app (`rateLimit.apps`).
+ */
+export const withQuotas =
+  (book: QuotaBook, make: LimiterFactory): LimiterFactory =>
+  (ratePerSec, capacity, name) => {
+    const rule = parseRuleName(name);
+    if (rule?.scope === 'perApp' && rule.owner === '*') return new QuotaLimiter(rule.dim, book, ratePerSec, capacity, (r, c) => make(r, c, name));
+    return make(ratePerSec, capacity, name);
+  };
