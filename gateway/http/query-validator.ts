@@ -5,13 +5,24 @@ import type { JsonSchema } from './route.js';
 
 const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: false });
 
-export type QueryValidator = (search: string) => Record<string, unknown>;
+/** The validated, coerced query of a request; shared between requests with the same query string, so read-only. */
+export type Query = Readonly<Record<string, unknown>>;
+export type QueryValidator = (search: string) => Query;
+
+/**
+ * Query strings remembered per route. Clients repeat theirs on every request (`?group=g`, or none at all), so
+ * most requests skip parsing and ajv; the bound keeps varied strings (keys, offsets) from growing memory.
+ */
+const CACHED_QUERIES = 1024;
 
 /** Builds a validator for `schema`; the returned function throws 400 with a readable message. */
 export function compileQueryValidator(schema: JsonSchema & { properties: Record<string, JsonSchema> }): QueryValidator {
   const validate: ValidateFunction = ajv.compile({ ...schema, additionalProperties: true });
   const names = Object.keys(schema.properties);
+  const cache = new Map<string, Query>();
   return (search) => {
+    const hit = cache.get(search);
+    if (hit) return hit;
     const query: Record<string, unknown> = {};
     if (search) {
       const sp = new URLSearchParams(search);
@@ -21,6 +32,8 @@ export function compileQueryValidator(schema: JsonSchema & { properties: Record<
       }
     }
     if (!validate(query)) throw badRequest(describe(validate.errors?.[0]));
+    if (cache.size >= CACHED_QUERIES) cache.clear();
+    cache.set(search, Object.freeze(query));
     return query;
   };
 }

@@ -1,32 +1,32 @@
 // Writing responses: JSON bodies, and the one place where errors become HTTP (never a stack trace).
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { AppError, isAppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
+import type { HeaderList } from './route.js';
 
-const JSON_TYPE = 'application/json; charset=utf8';
+export const JSON_TYPE = 'application/json; charset=utf8';
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: HeaderList): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, [...headers, 'Content-Type', JSON_TYPE, 'Content-Length', Buffer.byteLength(text)]);
   res.end(text);
 }
 
-export function sendEmpty(res: ServerResponse, status: number, headers: OutgoingHttpHeaders): void {
-  res.writeHead(status, headers);
+export function sendEmpty(res: ServerResponse, status: number, headers: HeaderList): void {
+  res.writeHead(status, [...headers]);
   res.end();
 }
 
 /** Maps any thrown value to `{"errmsg": ...}`; unknown errors are logged and answered 500 without details. */
-export function sendError(res: ServerResponse, err: unknown, headers: OutgoingHttpHeaders, log: Logger): void {
+export function sendError(res: ServerResponse, err: unknown, headers: HeaderList, log: Logger): void {
   const appErr = toAppError(err, log);
   if (res.headersSent) {
     // Mid-stream failure: the only honest signal left is cutting the response short.
     res.destroy();
     return;
   }
-  const extra: OutgoingHttpHeaders = { ...headers };
-  if (appErr.retryAfterSec !== undefined) extra['Retry-After'] = String(Math.max(1, Math.ceil(appErr.retryAfterSec)));
-  sendJson(res, appErr.status, { errmsg: appErr.message }, extra);
+  const retry = appErr.retryAfterSec === undefined ? headers : [...headers, 'Retry-After', String(Math.max(1, Math.ceil(appErr.retryAfterSec)))];
+  sendJson(res, appErr.status, { errmsg: appErr.message }, retry);
 }
 
 export function toAppError(err: unknown, log: Logger): AppError {

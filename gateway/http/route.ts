@@ -1,5 +1,5 @@
 // A route is declared once, with JSON schemas: the server validates from it and the OpenAPI document is built from it.
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 export type Listener = 'pub' | 'sub' | 'man';
@@ -58,17 +58,24 @@ export interface RouteSpec {
   websocket?: boolean;
 }
 
+/** Response headers as a flat name, value, name, value… list: `writeHead` stores it without building an object. */
+export type HeaderList = readonly (string | number)[];
+
 /** The per-request state handed to a handler. */
 export interface RequestContext {
-  req: IncomingMessage;
-  res: ServerResponse;
-  params: Record<string, string>;
-  /** Validated, coerced query parameters (only the declared ones). */
-  query: Record<string, unknown>;
-  /** Headers every response of this request carries (Server, X-Serverid on trace, Connection: close when draining). */
-  baseHeaders: OutgoingHttpHeaders;
-  /** Aborts when the client goes away or the gateway shuts down. */
-  signal: AbortSignal;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** Decoded path parameters; shared by requests for the same path, so read-only. */
+  readonly params: Readonly<Record<string, string>>;
+  /** Validated, coerced query parameters (only the declared ones); shared by requests with the same query string. */
+  readonly query: Readonly<Record<string, unknown>>;
+  /**
+   * Headers every response of this request starts with (Server; X-Serverid on trace). When the gateway drains,
+   * the server marks the response `Connection: close` itself.
+   */
+  readonly baseHeaders: HeaderList;
+  /** Aborts when the client goes away or the gateway shuts down. Created on first use: ask only when about to wait. */
+  readonly signal: AbortSignal;
 }
 
 /** The state of a WebSocket upgrade request, before the handshake. */
@@ -76,8 +83,8 @@ export interface UpgradeContext {
   req: IncomingMessage;
   socket: Duplex;
   head: Buffer;
-  params: Record<string, string>;
-  query: Record<string, unknown>;
+  params: Readonly<Record<string, string>>;
+  query: Readonly<Record<string, unknown>>;
 }
 
 export interface Route extends RouteSpec {

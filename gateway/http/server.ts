@@ -1,6 +1,6 @@
 // The pub, sub and man listeners: HTTP/1.1, or HTTPS with HTTP/2 by ALPN; dispatch, WebSocket upgrades, draining.
 import { readFileSync } from 'node:fs';
-import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import http2 from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -8,30 +8,25 @@ import { AppError, ErrorCode } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { GatewayConfig } from '../config.js';
 import type { GatewayMetrics } from '../gateway-metrics.js';
-import { compileQueryValidator, type QueryValidator } from './query-validator.js';
+import { Exchange } from './exchange.js';
 import { sendError, toAppError } from './respond.js';
-import type { Listener, RequestContext, Route } from './route.js';
-import { Router } from './router.js';
+import type { HeaderList, Listener, Route } from './route.js';
+import { RouteTable } from './route-table.js';
 
 type AnyServer = http.Server | http2.Http2SecureServer;
 
-interface Prepared {
-  route: Route;
-  query: QueryValidator | undefined;
-  params: [string, RegExp][];
-}
-
-interface Inflight {
-  baseHeaders: OutgoingHttpHeaders;
-  h2: boolean;
-}
+const BASE_HEADERS: HeaderList = Object.freeze(['Server', 'kateway']);
 
 export class GatewayServer {
-  readonly #routers = new Map<Listener, Router>();
-  readonly #prepared = new Map<Route, Prepared>();
+  readonly #routes: RouteTable;
   readonly #servers = new Map<Listener, AnyServer>();
   readonly #sockets = new Map<Listener, Set<Socket | Duplex>>();
-  readonly #inflight = new Set<Inflight>();
+  /** Responses not yet closed: drain marks them `Connection: close` and waits for the set to empty. */
+  readonly #inflight = new Set<ServerResponse>();
+  /** One listener for every response's 'close' (called with the response as `this`): no closure per request. */
+  readonly #responseClosed: (this: ServerResponse) => void;
+  /** Base headers of a request that asked `X-Trace: true`. */
+  readonly #traceHeaders: HeaderList;
   #draining = false;
   #onIdle: (() => void) | undefined;
 
@@ -41,15 +36,14 @@ export class GatewayServer {
     readonly metrics: GatewayMetrics,
     readonly log: Logger,
   ) {
-    for (const l of ['pub', 'sub', 'man'] as const) this.#routers.set(l, new Router());
-    for (const r of routes) {
-      for (const l of r.listeners) this.#routers.get(l)!.add(r);
-      this.#prepared.set(r, {
-        route: r,
-        query: r.query ? compileQueryValidator(r.query) : undefined,
-        params: Object.entries(r.params ?? {}).flatMap(([n, s]) => (s.pattern ? [[n, new RegExp(s.pattern)] as [string, RegExp]] : [])),
-      });
-    }
+    this.#routes = new RouteTable(routes);
+    this.#traceHeaders = Object.freeze([...BASE_HEADERS, 'X-Serverid', config.id]);
+    const inflight = this.#inflight;
+    const idle = (): void => this.#onIdle?.();
+    this.#responseClosed = function (this: ServerResponse) {
+      inflight.delete(this);
+      if (inflight.size === 0) idle();
+    };
   }
 
   get draining(): boolean {
@@ -85,7 +79,7 @@ export class GatewayServer {
    */
   async drain(timeoutMs: number): Promise<void> {
     this.#draining = true;
-    for (const f of this.#inflight) if (!f.h2) f.baseHeaders['Connection'] = 'close';
+    for (const res of this.#inflight) closeAfter(res);
     for (const s of this.#servers.values()) {
       s.close();
       if (s instanceof http.Server) s.closeIdleConnections();
@@ -129,64 +123,38 @@ export class GatewayServer {
     return server;
   }
 
-  #baseHeaders(req: IncomingMessage): OutgoingHttpHeaders {
-    const h: OutgoingHttpHeaders = { Server: 'kateway' };
-    if (req.headers['x-trace'] === 'true') h['X-Serverid'] = this.config.id;
-    if (this.#draining && req.httpVersionMajor < 2) h['Connection'] = 'close';
-    return h;
-  }
-
   #dispatch(listener: Listener, req: IncomingMessage, res: ServerResponse): void {
-    const baseHeaders = this.#baseHeaders(req);
+    if (this.#draining) closeAfter(res);
+    const base = req.headers['x-trace'] === 'true' ? this.#traceHeaders : BASE_HEADERS;
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    const match = this.#routers.get(listener)!.match(req.method ?? 'GET', path);
-    if (match.kind !== 'found') {
-      const err =
-        match.kind === 'not-found'
-          ? new AppError(ErrorCode.NOT_FOUND, `no route ${req.method} ${path} on the ${listener} listener`)
-          : new AppError(ErrorCode.METHOD_NOT_ALLOWED, `method ${req.method} not allowed; use ${match.allowed.join(', ')}`);
-      if (match.kind === 'method-not-allowed') baseHeaders['Allow'] = match.allowed.join(', ');
-      this.#fail(req, res, err, baseHeaders, 'unmatched');
+    const found = this.#routes.resolve(listener, req.method ?? 'GET', path);
+    if (found.kind === 'not-found') {
+      this.#fail(req, res, new AppError(ErrorCode.NOT_FOUND, `no route ${req.method} ${path} on the ${listener} listener`), base, 'unmatched');
       return;
     }
-    const prepared = this.#prepared.get(match.route)!;
-    const entry: Inflight = { baseHeaders, h2: req.httpVersionMajor >= 2 };
-    this.#inflight.add(entry);
-    let controller: AbortController | undefined;
-    res.once('close', () => {
-      if (!res.writableFinished) controller?.abort();
-      this.#inflight.delete(entry);
-      if (this.#inflight.size === 0) this.#onIdle?.();
-    });
+    if (found.kind === 'method-not-allowed') {
+      const allowed = found.allowed.join(', ');
+      const err = new AppError(ErrorCode.METHOD_NOT_ALLOWED, `method ${req.method} not allowed; use ${allowed}`);
+      this.#fail(req, res, err, [...base, 'Allow', allowed], 'unmatched');
+      return;
+    }
+    const route = found.route;
+    this.#inflight.add(res);
+    res.on('close', this.#responseClosed);
     try {
-      if (match.route.websocket) {
-        throw new AppError(ErrorCode.BAD_REQUEST, 'this route needs a WebSocket upgrade (Upgrade: websocket)');
-      }
-      for (const [name, re] of prepared.params) {
-        if (!re.test(match.params[name]!)) throw new AppError(ErrorCode.BAD_REQUEST, `invalid ${name}: must match ${re.source}`);
-      }
-      const ctx: RequestContext = {
-        req,
-        res,
-        params: match.params,
-        query: prepared.query ? prepared.query(q < 0 ? '' : url.slice(q + 1)) : {},
-        baseHeaders,
-        get signal() {
-          controller ??= new AbortController();
-          if (res.destroyed && !res.writableFinished) controller.abort();
-          return controller.signal;
-        },
-      };
-      const done = match.route.handle(ctx);
-      if (done) done.catch((err: unknown) => this.#fail(req, res, err, baseHeaders, match.route.operationId));
+      if (route.websocket) throw new AppError(ErrorCode.BAD_REQUEST, 'this route needs a WebSocket upgrade (Upgrade: websocket)');
+      if (found.kind === 'invalid-param') throw found.error;
+      const query = found.query ? found.query(q < 0 ? '' : url.slice(q + 1)) : NO_QUERY;
+      const done = route.handle(new Exchange(req, res, found.params, query, base));
+      if (done) done.catch((err: unknown) => this.#fail(req, res, err, base, route.operationId));
     } catch (err) {
-      this.#fail(req, res, err, baseHeaders, match.route.operationId);
+      this.#fail(req, res, err, base, route.operationId);
     }
   }
 
-  #fail(req: IncomingMessage, res: ServerResponse, err: unknown, headers: OutgoingHttpHeaders, route: string): void {
+  #fail(req: IncomingMessage, res: ServerResponse, err: unknown, headers: HeaderList, route: string): void {
     const appErr = toAppError(err, this.log);
     this.metrics.errors.inc([route, String(appErr.status)]);
     // A body we never read would otherwise stall or poison the keep-alive connection.
@@ -199,19 +167,16 @@ export class GatewayServer {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    const match = this.#routers.get(listener)!.match(req.method ?? 'GET', path);
+    const found = this.#routes.resolve(listener, req.method ?? 'GET', path);
     try {
       if (this.#draining) throw new AppError(ErrorCode.SHUTTING_DOWN, 'server is shutting down');
-      if (match.kind !== 'found' || !match.route.handleUpgrade) throw new AppError(ErrorCode.NOT_FOUND, `no WebSocket route ${path}`);
-      const prepared = this.#prepared.get(match.route)!;
-      for (const [name, re] of prepared.params) {
-        if (!re.test(match.params[name]!)) throw new AppError(ErrorCode.BAD_REQUEST, `invalid ${name}: must match ${re.source}`);
-      }
-      const query = prepared.query ? prepared.query(q < 0 ? '' : url.slice(q + 1)) : {};
+      if (found.kind === 'invalid-param' && found.route.handleUpgrade) throw found.error;
+      if (found.kind !== 'found' || !found.route.handleUpgrade) throw new AppError(ErrorCode.NOT_FOUND, `no WebSocket route ${path}`);
+      const query = found.query ? found.query(q < 0 ? '' : url.slice(q + 1)) : NO_QUERY;
       // From here the WebSocket layer owns the socket and closes it with a close frame on shutdown; drain must not
       // cut it (that would be an abnormal 1006 close for the client).
       this.#sockets.get(listener)!.delete(socket);
-      await match.route.handleUpgrade({ req, socket, head, params: match.params, query });
+      await found.route.handleUpgrade({ req, socket, head, params: found.params, query });
     } catch (err) {
       const e = toAppError(err, this.log);
       if (!socket.writable) return void socket.destroy();
@@ -224,3 +189,10 @@ export class GatewayServer {
   }
 }
 
+
+const NO_QUERY: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/** Answers with `Connection: close` and closes the connection after it (HTTP/1; HTTP/2 streams need nothing). */
+function closeAfter(res: ServerResponse): void {
+  if (res.req.httpVersionMajor < 2 && !res.headersSent) res.shouldKeepAlive = false;
+}

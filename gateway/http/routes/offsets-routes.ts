@@ -43,8 +43,7 @@ export function offsetsRoutes(gw: GatewayContext): Route[] {
     },
     async handle(ctx) {
       const positions = parsePositions(await readBody(ctx.req, gw.config.limits.maxPubBytes));
-      ctx.query = { group: ctx.params['group'], reset: 'oldest' };
-      const { session } = await openSubscription(gw, ctx);
+      const { session } = await openSubscription(gw, { req: ctx.req, params: ctx.params, query: { group: ctx.params['group'], reset: 'oldest' } });
       await session.ackUpTo(positions);
       sendJson(ctx.res, 200, { ok: 1 }, ctx.baseHeaders);
     },

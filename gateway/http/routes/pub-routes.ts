@@ -5,7 +5,7 @@ import { parseBatchBody } from '../../pub/batch-body.js';
 import { header } from '../headers.js';
 import { topicSchema, verSchema } from '../names.js';
 import { readBody } from '../read-body.js';
-import { sendJson } from '../respond.js';
+import { JSON_TYPE, sendJson } from '../respond.js';
 import { errorResponse, type Route } from '../route.js';
 
 const positionSchema = {
@@ -113,11 +113,7 @@ export function pubRoutes(ctx: GatewayContext): Route[] {
         }
         const positions = await publisher.publish(app, topic, params['ver']!, messages, { acks });
         const first = positions[0]!;
-        sendJson(res, 201, { ok: 1, count: positions.length, messages: positions }, {
-          ...baseHeaders,
-          'X-Partition': first.partition,
-          'X-Offset': first.offset,
-        });
+        sendJson(res, 201, { ok: 1, count: positions.length, messages: positions }, [...baseHeaders, 'X-Partition', first.partition, 'X-Offset', first.offset]);
         return;
       }
       const tag = header(req, 'x-tag');
@@ -125,14 +121,9 @@ export function pubRoutes(ctx: GatewayContext): Route[] {
       const value = await readBody(req, limits.maxPubBytes);
       publisher.checkValue(value);
       const [pos] = await publisher.publish(app, topic, params['ver']!, [{ value, key, tag }], { acks });
-      const text = `{"ok":1,"partition":${pos!.partition},"offset":${pos!.offset}}`;
-      res.writeHead(201, {
-        ...baseHeaders,
-        'Content-Type': 'application/json; charset=utf8',
-        'Content-Length': text.length,
-        'X-Partition': pos!.partition,
-        'X-Offset': pos!.offset,
-      });
+      const { partition, offset } = pos!;
+      const text = `{"ok":1,"partition":${partition},"offset":${offset}}`;
+      res.writeHead(201, [...baseHeaders, 'Content-Type', JSON_TYPE, 'Content-Length', text.length, 'X-Partition', partition, 'X-Offset', offset]);
       res.end(text);
     },
   };

@@ -57,7 +57,7 @@ export function statusRoutes(gw: GatewayContext, openapi: () => unknown): Route[
       responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } },
       handle({ res, baseHeaders }) {
         const text = gw.metrics.registry.render();
-        res.writeHead(200, { ...baseHeaders, 'Content-Type': 'text/plain; version=0.0.4', 'Content-Length': Buffer.byteLength(text) });
+        res.writeHead(200, [...baseHeaders, 'Content-Type', 'text/plain; version=0.0.4', 'Content-Length', Buffer.byteLength(text)]);
         res.end(text);
       },
     },

@@ -9,7 +9,7 @@ import type { StoredMessage } from '../../store/store.js';
 import { header, headerSafe } from '../headers.js';
 import { appidSchema, groupSchema, storeTopic, topicSchema, verSchema } from '../names.js';
 import { sendEmpty } from '../respond.js';
-import { errorResponse, type HeaderSpec, type JsonSchema, type RequestContext, type Route } from '../route.js';
+import { errorResponse, type HeaderList, type HeaderSpec, type JsonSchema, type RequestContext, type Route } from '../route.js';
 
 export const subHeaders: readonly HeaderSpec[] = [
   { name: 'Appid', description: 'Consuming application id', required: true },
@@ -100,7 +100,8 @@ export function subRoutes(gw: GatewayContext): Route[] {
       const batch = ctx.query['batch'] as number;
       const tracker = new DeliveryTracker(gw, session, ctx.query['ack'] === 1, subAppid);
       ctx.res.once('close', () => tracker.settle(ctx.res.writableFinished));
-      const first = await session.pull(batch, sub.longPollMs, ctx.signal);
+      // Most pulls are served from messages already fetched; only one that must wait needs the abort signal.
+      const first = (await session.pull(batch, 0)) ?? (await session.pull(batch, sub.longPollMs, ctx.signal));
       if (!first) {
         sendEmpty(ctx.res, 204, ctx.baseHeaders);
         return;
@@ -112,7 +113,7 @@ export function subRoutes(gw: GatewayContext): Route[] {
       }
       const ndjson = (header(ctx.req, 'accept') ?? '').includes('application/x-ndjson');
       const encode = ndjson ? encodeNdjsonRecord : encodeBinaryRecord;
-      ctx.res.writeHead(200, { ...ctx.baseHeaders, 'Content-Type': ndjson ? 'application/x-ndjson' : 'application/octet-stream' });
+      ctx.res.writeHead(200, [...ctx.baseHeaders, 'Content-Type', ndjson ? 'application/x-ndjson' : 'application/octet-stream']);
       let sent = writeAll(ctx.res, first.messages, encode);
       while (sent < batch && !ctx.signal.aborted) {
         const next = await session.pull(batch - sent, sub.batchIdleMs, ctx.signal);
@@ -126,18 +127,15 @@ export function subRoutes(gw: GatewayContext): Route[] {
   return [subscribe];
 }
 
-function writeOne(res: ServerResponse, m: StoredMessage, base: Record<string, unknown>): void {
-  res.writeHead(200, {
-    ...base,
-    'Content-Type': 'text/plain; charset=utf8',
-    'Content-Length': m.value.length,
-    'X-Partition': m.partition,
-    'X-Offset': m.offset,
-    ...(m.key !== null ? { 'X-Key': headerSafe(m.key.toString('utf8')) } : {}),
-    ...(m.tag !== null ? { 'X-Tag': headerSafe(m.tag) } : {}),
-  });
+function writeOne(res: ServerResponse, m: StoredMessage, base: HeaderList): void {
+  const headers = [...base, 'Content-Type', TEXT_TYPE, 'Content-Length', m.value.length, 'X-Partition', m.partition, 'X-Offset', m.offset];
+  if (m.key !== null) headers.push('X-Key', headerSafe(m.key.toString('utf8')));
+  if (m.tag !== null) headers.push('X-Tag', headerSafe(m.tag));
+  res.writeHead(200, headers);
   res.end(m.value);
 }
+
+const TEXT_TYPE = 'text/plain; charset=utf8';
 
 function writeAll(res: ServerResponse, messages: readonly StoredMessage[], encode: (m: StoredMessage) => Buffer): number {
   res.write(messages.length === 1 ? encode(messages[0]!) : Buffer.concat(messages.map(encode)));
