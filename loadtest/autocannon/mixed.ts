@@ -1,6 +1,6 @@
 // Mixed scenario: publish at a fixed offered rate while a group subscribes; end-to-end latency p50/p99/p999.
 // (The publisher is an open-loop undici client, so each message carries its exact send time; autocannon cannot stamp
-// bodies at send time. The subscriber is long-poll or WebSocket.)
+// bodies at send time. The subscriber is long-poll or WebSocket. Each runs in its own child process.)
 //
 // node dist/loadtest/autocannon/mixed.js --url http://host:10891 --app A --key K [--rate 1000] [--seconds 30]
 //      [--subscribers 16] [--ws] [--keyed] [--size 100]
@@ -15,7 +15,8 @@ reads the same topic; prints end-to-end (publish send → delivery) p50/p99/p999
   --keyed          a partition key per message
   --size N         message bytes (default 100, at least 64)
   --topic T        default: a fresh topic per run (loadtest<time>), so the group starts empty
-Publisher and subscriber run in this process: across hosts, clocks would have to be synchronised.`;
+Publisher and subscriber run in two child processes of this one, on this host (across hosts, clocks would have to be
+synchronised); each reports its event-loop delay, so a lagging generator shows instead of passing for server latency.`;
 
 async function main(): Promise<void> {
   const { target: t, values } = parseTarget(usage, {
@@ -46,7 +47,8 @@ async function main(): Promise<void> {
   process.stdout.write(
     `mixed ${r.offeredRate} msgs/s offered: published ${r.published}/${r.sent} (errors ${r.pubErrors}), delivered ${r.received}, ` +
       `lost ${r.lost}, duplicates ${r.duplicates}; end-to-end p50 ${f(r.e2e.p50)} / p99 ${f(r.e2e.p99)} / p99.9 ${f(r.e2e.p999)} / ` +
-      `max ${f(r.e2e.max)} ms; publish p50 ${f(r.pub.p50)} / p99 ${f(r.pub.p99)} ms\n${JSON.stringify({ scenario: 'mixed', topic, ...r })}\n`,
+      `max ${f(r.e2e.max)} ms; publish p50 ${f(r.pub.p50)} / p99 ${f(r.pub.p99)} ms; generator event-loop delay p99 ` +
+      `${f(r.generator.publisher.p99)} (publisher) / ${f(r.generator.subscriber.p99)} (subscriber) ms\n${JSON.stringify({ scenario: 'mixed', topic, ...r })}\n`,
   );
   if (r.pubErrors || r.lost) process.exitCode = 1;
 }

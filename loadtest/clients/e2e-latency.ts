@@ -1,9 +1,16 @@
 // Mixed load with end-to-end latency: an open-loop publisher at a fixed rate stamps each message with the send time;
-// long-poll (or WebSocket) subscribers in one group measure now − stamp on delivery.
-import { setMaxListeners } from 'node:events';
-import { Pool } from 'undici';
-import WebSocket from 'ws';
+// long-poll (or WebSocket) subscribers in one group measure now − stamp on delivery. Publisher and subscriber run in
+// two child processes (loadtest/clients/mixed-process.ts): in one Node process a stall of either inflated both sides.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { quantileSorted } from '../lib/stats.js';
+import type { PublisherOptions, PublisherResult } from './mixed-publisher.js';
+import { publisherPool } from './mixed-publisher.js';
+import type { FinishRequest, LoopDelay } from './mixed-process.js';
+import type { SubscriberOptions, SubscriberResult } from './mixed-subscriber.js';
+
+const MIXED_PROCESS = fileURLToPath(new URL('./mixed-process.js', import.meta.url));
 
 export interface MixedOptions {
   pubUrl: string;
@@ -29,6 +36,13 @@ export interface MixedOptions {
   keyed?: boolean;
 }
 
+export interface Quantiles {
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
 export interface MixedResult {
   offeredRate: number;
   sent: number;
@@ -39,146 +53,87 @@ export interface MixedResult {
   duplicates: number;
   lost: number;
   /** End-to-end ms: publisher's send → subscriber's receipt. */
-  e2e: { p50: number; p99: number; p999: number; max: number };
+  e2e: Quantiles;
   /** Publish request ms (201 received − send). */
   pub: { p50: number; p99: number };
+  /** WebSocket only: store's timestamp → subscriber's receipt, ms (the store's clock has ms resolution). */
+  storedToReceived?: Quantiles;
+  /** Event-loop delay of the generator processes during the run: large values mean the generator, not the server, lagged. */
+  generator: { publisher: LoopDelay; subscriber: LoopDelay };
 }
 
-/** Wall-clock ms with sub-ms resolution (same clock source as Date.now(); compare across hosts only with synced clocks). */
-const nowMs = (): number => performance.timeOrigin + performance.now();
+const quantiles = (sorted: number[]): Quantiles => ({
+  p50: quantileSorted(sorted, 0.5),
+  p99: quantileSorted(sorted, 0.99),
+  p999: quantileSorted(sorted, 0.999),
+  max: sorted[sorted.length - 1] ?? NaN,
+});
 
 export async function runMixed(o: MixedOptions): Promise<MixedResult> {
-  // Bounded waits everywhere: a wedged server must end the run with errors, not hang it.
-  const pubPool = new Pool(o.pubUrl, { connections: 256, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000 });
-  const subPool = new Pool(o.subUrl, { connections: o.subscribers + 4, pipelining: 1, bodyTimeout: 0, headersTimeout: 0 });
-  const pubPath = `/v1/msgs/${o.topic}/${o.ver}`;
-  const pubHeaders = { Appid: o.appid, Pubkey: o.pubkey, 'Content-Type': 'application/octet-stream' };
-  const pad = (s: string): string => (s.length >= o.size ? s : s + ' '.repeat(o.size - s.length));
-  // Publishes still unanswered this long after the schedule ends are abandoned (counted as errors): the run stays bounded.
-  const pubStop = new AbortController();
-  setMaxListeners(0, pubStop.signal);
-  const publish = async (i: number): Promise<number> => {
-    const t = nowMs();
-    const body = pad(`{"t":${t.toFixed(3)},"i":${i}}`);
-    const r = await pubPool.request({ method: 'POST', path: o.keyed ? `${pubPath}?key=k${i % 1000}` : pubPath, headers: pubHeaders, body, signal: pubStop.signal });
-    const text = await r.body.text();
-    if (r.statusCode !== 201) throw new Error(`publish ${r.statusCode}: ${text.slice(0, 200)}`);
-    return nowMs() - t;
-  };
-  // The topic must exist before the group subscribes (first publish creates it in demo mode).
-  await publish(-1);
-
-  const e2e: number[] = [];
-  const seen = new Set<number>();
-  let duplicates = 0;
-  const runStart = nowMs();
-  const onMessage = (text: string): void => {
-    const m = /"t":([\d.]+),"i":(-?\d+)/.exec(text);
-    if (!m) return;
-    const i = Number(m[2]);
-    // Skip the topic-creating message and anything an earlier run left in a reused topic (Kafka keeps topics).
-    if (i < 0 || Number(m[1]) < runStart) return;
-    if (seen.has(i)) duplicates++;
-    else {
-      seen.add(i);
-      e2e.push(nowMs() - Number(m[1]));
-    }
-  };
-  const stop = new AbortController();
-  setMaxListeners(0, stop.signal);
-  const subPath = `/v1/msgs/${o.appid}/${o.topic}/${o.ver}?group=${encodeURIComponent(o.group)}&reset=oldest`;
-  const subHeaders = { Appid: o.appid, Subkey: o.subkey };
-  const subscribers: Promise<void>[] = [];
-  const sockets: WebSocket[] = [];
-  if (o.mode === 'ws') {
-    const url = `${o.subUrl.replace(/^http/, 'ws')}/v1/ws/msgs/${o.appid}/${o.topic}/${o.ver}?group=${encodeURIComponent(o.group)}`;
-    for (let s = 0; s < o.subscribers; s++) {
-      const ws = new WebSocket(url, { headers: subHeaders, perMessageDeflate: false });
-      sockets.push(ws);
-      ws.on('message', (d: Buffer) => {
-        // JSON frame: {"partition":…,"value":"{\"t\":…,\"i\":…}"}: unescape the embedded quotes first.
-        onMessage(d.toString().replace(/\\"/g, '"'));
-      });
-      subscribers.push(
-        new Promise((resolve, reject) => {
-          ws.once('open', () => resolve());
-          ws.on('error', (e) => reject(e));
-        }),
-      );
-    }
-    await Promise.all(subscribers.splice(0));
-  } else {
-    for (let s = 0; s < o.subscribers; s++) {
-      subscribers.push(
-        (async () => {
-          while (!stop.signal.aborted) {
-            try {
-              const r = await subPool.request({ method: 'GET', path: subPath, headers: subHeaders, signal: stop.signal });
-              const text = await r.body.text();
-              if (r.statusCode === 200) onMessage(text);
-              else if (r.statusCode !== 204) await new Promise((res) => setTimeout(res, 100));
-            } catch {
-              if (!stop.signal.aborted) await new Promise((res) => setTimeout(res, 100));
-            }
-          }
-        })(),
-      );
-    }
+  const drainMs = o.drainMs ?? 3000;
+  // The topic must exist before the group subscribes (the first publish creates it in demo mode).
+  const creator = publisherPool(o);
+  try {
+    await creator.publish(-1);
+  } finally {
+    await creator.close();
   }
-  // Give the group session a moment to open before the clock starts.
-  await new Promise((r) => setTimeout(r, 300));
-
-  const pubLat: number[] = [];
-  let sent = 0;
-  let published = 0;
-  let pubErrors = 0;
-  let firstPubError: string | undefined;
-  const inflight = new Set<Promise<void>>();
-  const total = Math.round(o.rate * o.seconds);
-  const t0 = performance.now();
-  await new Promise<void>((resolve) => {
-    const tick = (): void => {
-      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * o.rate) + 1);
-      while (sent < due) {
-        const p = publish(sent++).then(
-          (ms) => {
-            published++;
-            pubLat.push(ms);
-          },
-          (e: unknown) => {
-            pubErrors++;
-            firstPubError ??= e instanceof Error ? e.message : String(e);
-          },
-        );
-        inflight.add(p);
-        void p.finally(() => inflight.delete(p));
-      }
-      if (sent >= total) resolve();
-      else setTimeout(tick, 1);
+  const subOpts: SubscriberOptions = { subUrl: o.subUrl, appid: o.appid, subkey: o.subkey, topic: o.topic, ver: o.ver, group: o.group, subscribers: o.subscribers, mode: o.mode };
+  const sub = startChild('sub', subOpts);
+  try {
+    await sub.next();
+    const pubOpts: PublisherOptions = { pubUrl: o.pubUrl, appid: o.appid, pubkey: o.pubkey, topic: o.topic, ver: o.ver, rate: o.rate, seconds: o.seconds, size: o.size, keyed: o.keyed, abandonAfterMs: drainMs + 5000 };
+    const pub = startChild('pub', pubOpts);
+    const p = (await pub.next()) as { result: PublisherResult; eld: LoopDelay };
+    const finish: FinishRequest = { expected: p.result.published, drainMs };
+    sub.child.stdin!.end(`${JSON.stringify(finish)}\n`);
+    const s = (await sub.next()) as { result: SubscriberResult; eld: LoopDelay };
+    const { result: pr } = p;
+    const { result: sr } = s;
+    return {
+      offeredRate: o.rate,
+      sent: pr.sent,
+      published: pr.published,
+      pubErrors: pr.pubErrors,
+      firstPubError: pr.firstPubError,
+      received: sr.received,
+      duplicates: sr.duplicates,
+      lost: Math.max(0, pr.published - sr.received),
+      e2e: quantiles(sr.e2e),
+      pub: { p50: quantileSorted(pr.latencies, 0.5), p99: quantileSorted(pr.latencies, 0.99) },
+      ...(sr.storedToReceived.length ? { storedToReceived: quantiles(sr.storedToReceived) } : {}),
+      generator: { publisher: p.eld, subscriber: s.eld },
     };
-    tick();
+  } finally {
+    sub.child.kill();
+  }
+}
+
+/** A generator child; `next()` resolves with its next JSON stdout line, rejects if it exits first. */
+function startChild(role: 'pub' | 'sub', options: PublisherOptions | SubscriberOptions): { child: ChildProcess; next(): Promise<unknown> } {
+  const child = spawn(process.execPath, [MIXED_PROCESS, role, JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  const lines: string[] = [];
+  const waiting: Array<{ resolve(l: string): void; reject(e: Error): void }> = [];
+  let exited: Error | undefined;
+  createInterface({ input: child.stdout! }).on('line', (l) => {
+    const w = waiting.shift();
+    if (w) w.resolve(l);
+    else lines.push(l);
   });
-  const bound = setTimeout(() => pubStop.abort(new Error('no answer within the bound after the schedule ended')), (o.drainMs ?? 3000) + 5000);
-  await Promise.all(inflight);
-  clearTimeout(bound);
-  const deadline = performance.now() + (o.drainMs ?? 3000);
-  while (seen.size < published && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  stop.abort();
-  for (const ws of sockets) ws.terminate();
-  await Promise.allSettled(subscribers);
-  await Promise.allSettled([pubPool.destroy(), subPool.destroy()]);
-  e2e.sort((a, b) => a - b);
-  pubLat.sort((a, b) => a - b);
+  // 'close', not 'exit': it comes after the last stdout line was read.
+  child.once('close', (code, signal) => {
+    exited = new Error(`mixed ${role} process exited (${code ?? signal}): ${stderr.trim()}`);
+    for (const w of waiting.splice(0)) w.reject(exited);
+  });
   return {
-    offeredRate: o.rate,
-    sent,
-    published,
-    pubErrors,
-    firstPubError,
-    received: seen.size,
-    duplicates,
-    lost: Math.max(0, published - seen.size),
-    e2e: { p50: quantileSorted(e2e, 0.5), p99: quantileSorted(e2e, 0.99), p999: quantileSorted(e2e, 0.999), max: e2e[e2e.length - 1] ?? NaN },
-    pub: { p50: quantileSorted(pubLat, 0.5), p99: quantileSorted(pubLat, 0.99) },
+    child,
+    async next() {
+      const line =
+        lines.shift() ??
+        (await new Promise<string>((resolve, reject) => (exited ? reject(exited) : waiting.push({ resolve, reject }))));
+      return JSON.parse(line) as unknown;
+    },
   };
 }

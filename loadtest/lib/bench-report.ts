@@ -104,20 +104,22 @@ export function renderBench(res: BenchResult, prev: BenchResult | undefined): st
     L.push(
       `### Mixed publish + subscribe at a fixed offered rate: end-to-end latency (${fmt(o.mixedRate)} msgs/s for ${o.mixedSeconds} s, 100 B; one group of 64 long-polls, or one WebSocket)`,
       '',
-      'The publisher (open loop) stamps the send time into each message; the subscriber measures receipt − stamp.',
+      'The publisher (open loop) stamps the send time into each message; the subscriber measures receipt − stamp. They run in ' +
+        'two processes; "generator delay" is the p99 event-loop delay of each (above a few ms the generator, not the server, lagged).',
       '',
-      '| store | path | subscriber | delivered / published | e2e p50 / p99 / p999 / max ms | publish p50 / p99 ms | lost | dup | pub errors |',
-      '|---|---|---|---|---|---|---|---|---|',
+      '| store | path | subscriber | delivered / published | e2e p50 / p99 / p999 / max ms | publish p50 / p99 ms | lost | dup | pub errors | generator delay pub / sub ms |',
+      '|---|---|---|---|---|---|---|---|---|---|',
     );
     for (const x of res.mixed) {
       const r = x.result;
       if (!r) {
-        L.push(`| ${x.store} | ${PATH_NAME[x.path]} | ${x.mode} | failed: ${(x.error ?? '').replace(/\s+/g, ' ').slice(0, 120)} | | | | | |`);
+        L.push(`| ${x.store} | ${PATH_NAME[x.path]} | ${x.mode} | failed: ${(x.error ?? '').replace(/\s+/g, ' ').slice(0, 120)} | | | | | | |`);
         continue;
       }
       L.push(
         `| ${x.store} | ${PATH_NAME[x.path]} | ${x.mode === 'ws' ? 'WebSocket' : '64 long-polls'} | ${fmt(r.received)} / ${fmt(r.published)} | ${fmt(r.e2e.p50, 2)} / ${fmt(r.e2e.p99, 2)} / ${fmt(r.e2e.p999, 2)} / ${fmt(r.e2e.max, 1)} | ` +
-          `${fmt(r.pub.p50, 2)} / ${fmt(r.pub.p99, 2)} | ${r.lost} | ${r.duplicates} | ${r.pubErrors}${r.firstPubError ? ` (${r.firstPubError.slice(0, 80)})` : ''} |`,
+          `${fmt(r.pub.p50, 2)} / ${fmt(r.pub.p99, 2)} | ${r.lost} | ${r.duplicates} | ${r.pubErrors}${r.firstPubError ? ` (${r.firstPubError.slice(0, 80)})` : ''} | ` +
+          `${fmt(r.generator.publisher.p99, 1)} / ${fmt(r.generator.subscriber.p99, 1)} |`,
       );
     }
     L.push('');

@@ -1,0 +1,137 @@
+// The subscriber half of the mixed scenario: one consumer group (long-polls or WebSockets) timing each stamped message.
+import { setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'undici';
+import WebSocket from 'ws';
+import { nowMs } from './wall-clock.js';
+
+export interface SubscriberOptions {
+  subUrl: string;
+  appid: string;
+  subkey: string;
+  topic: string;
+  ver: string;
+  group: string;
+  /** Concurrent long-polls (or WebSockets) of the group. */
+  subscribers: number;
+  mode: 'longpoll' | 'ws';
+}
+
+export interface SubscriberResult {
+  received: number;
+  duplicates: number;
+  /** End-to-end ms (publisher's send stamp → receipt here), sorted. */
+  e2e: number[];
+  /** WebSocket frames only (they carry the store's timestamp): store accepted → receipt here, ms, sorted. */
+  storedToReceived: number[];
+}
+
+const STAMP = /"t":([\d.]+),"i":(-?\d+)/;
+const STORED = /"timestamp":(\d+)/;
+
+/** A subscribing group: `open` starts it, `finish` waits for the last deliveries and stops it. */
+export class MixedSubscriber {
+  readonly #o: SubscriberOptions;
+  readonly #stop = new AbortController();
+  readonly #seen = new Set<number>();
+  readonly #e2e: number[] = [];
+  readonly #storedToReceived: number[] = [];
+  readonly #loops: Promise<void>[] = [];
+  readonly #sockets: WebSocket[] = [];
+  #pool: Pool | undefined;
+  #duplicates = 0;
+  /** Messages stamped before this are left over from an earlier run on a reused topic (Kafka keeps topics). */
+  readonly #since = nowMs();
+
+  private constructor(o: SubscriberOptions) {
+    this.#o = o;
+    setMaxListeners(0, this.#stop.signal);
+  }
+
+  /** Resolves once every socket is open (WebSocket) or every long-poll is sent, plus a moment for the group session. */
+  static async open(o: SubscriberOptions): Promise<MixedSubscriber> {
+    const s = new MixedSubscriber(o);
+    if (o.mode === 'ws') await s.#openSockets();
+    else s.#startPolls();
+    await sleep(300);
+    return s;
+  }
+
+  get received(): number {
+    return this.#seen.size;
+  }
+
+  /** Waits until `expected` distinct messages arrived or `drainMs` passed, then stops. */
+  async finish(expected: number, drainMs: number): Promise<SubscriberResult> {
+    const deadline = performance.now() + drainMs;
+    while (this.#seen.size < expected && performance.now() < deadline) await sleep(20);
+    this.#stop.abort();
+    for (const ws of this.#sockets) ws.terminate();
+    await Promise.allSettled(this.#loops);
+    await this.#pool?.destroy().catch(() => undefined);
+    return {
+      received: this.#seen.size,
+      duplicates: this.#duplicates,
+      e2e: this.#e2e.sort((a, b) => a - b),
+      storedToReceived: this.#storedToReceived.sort((a, b) => a - b),
+    };
+  }
+
+  #onMessage(text: string): void {
+    const at = nowMs();
+    const m = STAMP.exec(text);
+    if (!m) return;
+    const i = Number(m[2]);
+    // Skip the topic-creating message (i < 0) and anything an earlier run left in a reused topic.
+    if (i < 0 || Number(m[1]) < this.#since) return;
+    if (this.#seen.has(i)) {
+      this.#duplicates++;
+      return;
+    }
+    this.#seen.add(i);
+    this.#e2e.push(at - Number(m[1]));
+    const stored = STORED.exec(text);
+    if (stored) this.#storedToReceived.push(at - Number(stored[1]));
+  }
+
+  async #openSockets(): Promise<void> {
+    const o = this.#o;
+    const url = `${o.subUrl.replace(/^http/, 'ws')}/v1/ws/msgs/${o.appid}/${o.topic}/${o.ver}?group=${encodeURIComponent(o.group)}`;
+    const opened: Promise<void>[] = [];
+    for (let s = 0; s < o.subscribers; s++) {
+      const ws = new WebSocket(url, { headers: { Appid: o.appid, Subkey: o.subkey }, perMessageDeflate: false });
+      this.#sockets.push(ws);
+      // JSON frame {"partition":…,"value":"{\"t\":…,\"i\":…}",…}: unescape the embedded quotes first.
+      ws.on('message', (d: Buffer) => this.#onMessage(d.toString().replace(/\\"/g, '"')));
+      opened.push(
+        new Promise((resolve, reject) => {
+          ws.once('open', () => resolve());
+          ws.on('error', (e) => reject(e));
+        }),
+      );
+    }
+    await Promise.all(opened);
+  }
+
+  #startPolls(): void {
+    const o = this.#o;
+    const pool = new Pool(o.subUrl, { connections: o.subscribers + 4, pipelining: 1, bodyTimeout: 0, headersTimeout: 0 });
+    this.#pool = pool;
+    const path = `/v1/msgs/${o.appid}/${o.topic}/${o.ver}?group=${encodeURIComponent(o.group)}&reset=oldest`;
+    const headers = { Appid: o.appid, Subkey: o.subkey };
+    const signal = this.#stop.signal;
+    const poll = async (): Promise<void> => {
+      while (!signal.aborted) {
+        try {
+          const r = await pool.request({ method: 'GET', path, headers, signal });
+          const text = await r.body.text();
+          if (r.statusCode === 200) this.#onMessage(text);
+          else if (r.statusCode !== 204) await sleep(100);
+        } catch {
+          if (!signal.aborted) await sleep(100);
+        }
+      }
+    };
+    for (let s = 0; s < o.subscribers; s++) this.#loops.push(poll());
+  }
+}
