@@ -13,6 +13,8 @@ export interface SubSeries {
   bytes: { inc(n?: number): void };
   /** Seconds from publish to delivery. */
   endToEnd: { observe(v: number): void };
+  /** Messages a subscriber's X-Tag filter skipped (processed without delivery). */
+  filtered: { inc(n?: number): void };
 }
 
 export class GatewayMetrics {
@@ -27,6 +29,9 @@ export class GatewayMetrics {
   readonly #subBytes = this.registry.register(new Counter('kateway_sub_bytes_total', 'Payload bytes delivered', ['appid', 'topic']));
   readonly #subE2e = this.registry.register(
     new Histogram('kateway_sub_delivery_latency_seconds', 'Time from publish to delivery', ['appid', 'topic'], latencyBuckets),
+  );
+  readonly #subFiltered = this.registry.register(
+    new Counter('kateway_sub_filtered_total', "Messages skipped by a subscriber's X-Tag filter", ['appid', 'topic']),
   );
   readonly errors = this.registry.register(new Counter('kateway_http_errors_total', 'Error responses', ['route', 'status']));
   readonly redeliveries = this.registry.register(new Counter('kateway_sub_redeliveries_total', 'Messages delivered again', []));
@@ -64,6 +69,7 @@ export class GatewayMetrics {
         messages: this.#subMessages.child(appid, topic),
         bytes: this.#subBytes.child(appid, topic),
         endToEnd: this.#subE2e.child(appid, topic),
+        filtered: this.#subFiltered.child(appid, topic),
       };
       this.#subCache.set(k, s);
     }

@@ -68,6 +68,22 @@ describe('GroupSession', () => {
     await session.close();
   });
 
+  it('skipped messages count as processed at once: never redelivered, never holding back commits', async () => {
+    const { store, session, clock } = await setup(4);
+    const d = await session.pull(3, 1_000);
+    const { kept, skipped } = session.skip(d!, (m) => m.value.toString() === 'm1');
+    assert.equal(skipped, 2);
+    assert.deepEqual(values(kept), ['m1']);
+    session.settle(kept!, 'hold');
+    await session.commit();
+    assert.deepEqual(await store.committed('t', 'g'), [{ partition: 0, offset: 1 }], 'm0 skipped, m1 in flight');
+    clock.t += 101;
+    assert.deepEqual(values(await session.pull(3, 1_000)), ['m1'], 'only the kept message comes back after its deadline');
+    assert.deepEqual(values(await session.pull(3, 1_000)), ['m3'], 'then the rest of the topic');
+    assert.deepEqual(session.skip(d!, () => false), { kept: undefined, skipped: 0 }, 'a delivery no longer in flight is left alone');
+    await session.close();
+  });
+
   it('answers waiting clients with nothing when released, and stops long-polling', async () => {
     const { session } = await setup(0);
     const waiting = session.pull(1, 10_000);

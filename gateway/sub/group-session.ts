@@ -143,6 +143,31 @@ export class GroupSession {
   }
 
   /**
+   * Drops from a delivery the messages a client's filter does not want (X-Tag): they count as processed at once in
+   * either ack mode, so they are never redelivered and never hold back the group's commits. Returns what is left of
+   * the delivery (to settle as usual; undefined when nothing is) and how many messages were skipped.
+   */
+  skip(delivery: Delivery, keep: (m: StoredMessage) => boolean): { kept: Delivery | undefined; skipped: number } {
+    const rec = this.#deliveries.get(delivery.id);
+    if (!rec) return { kept: undefined, skipped: 0 }; // already requeued: it comes again
+    const kept: StoredMessage[] = [];
+    for (const m of rec.messages) {
+      if (keep(m)) kept.push(m);
+      else {
+        this.#inflight.delete(keyOf(m.partition, m.offset));
+        this.#offsets.acked(m.partition, m.offset);
+      }
+    }
+    const skipped = rec.messages.length - kept.length;
+    if (skipped === 0) return { kept: rec, skipped };
+    rec.messages = kept;
+    if (kept.length === 0) this.#deliveries.delete(rec.id);
+    this.#serveWaiters();
+    this.#ensurePump();
+    return { kept: kept.length > 0 ? rec : undefined, skipped };
+  }
+
+  /**
    * The piggy-backed ack of ack=1 (X-Partition/X-Offset of the last processed message): acknowledges the
    * delivery that carried that message, so a client acks a whole batch with its last record.
    * Returns false when the message is not outstanding (already acked, or never delivered).

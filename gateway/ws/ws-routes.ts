@@ -5,11 +5,12 @@ import type { GatewayContext } from '../gateway-context.js';
 import { header } from '../http/headers.js';
 import { appidSchema, topicSchema, verSchema } from '../http/names.js';
 import { errorResponse, type Route } from '../http/route.js';
-import { openSubscription, subHeaders, subQuery } from '../http/routes/sub-routes.js';
+import { openSubscription, subHeaders, subQuery, tagFilterHeader } from '../http/routes/sub-routes.js';
 import { Publisher } from '../pub/publisher.js';
 import { DeliveryTracker } from '../sub/delivery-writer.js';
 import type { GroupSession } from '../sub/group-session.js';
 import { encodeBinaryRecord, messageToJson } from '../sub/record-codec.js';
+import { parseTagFilter, pullFiltered, type TagFilter } from '../sub/tag-filter.js';
 import { keepAlive } from './heartbeat.js';
 import { toAppError } from '../http/respond.js';
 
@@ -30,15 +31,16 @@ export function wsRoutes(gw: GatewayContext): { routes: Route[]; close(): Promis
     params: { appid: appidSchema, topic: topicSchema, ver: verSchema },
     query: {
       ...subQuery(gw.config.limits.maxSubBatch),
-      properties: { ...subQuery(gw.config.limits.maxSubBatch).properties, format: { type: 'string', enum: ['json', 'binary'], default: 'json' } },
+      properties: { ...subQuery(gw.config.limits.maxSubBatch).properties, format: { type: 'string', enum: ['json', 'binary'], default: 'json' }, tag: { type: 'string', description: 'For browsers, which cannot set headers: the X-Tag filter' } },
     },
-    headers: subHeaders,
-    responses: { ...upgraded, '404': errorResponse('Unknown topic') },
+    headers: [...subHeaders, tagFilterHeader(gw.config.limits.maxTagBytes)],
+    responses: { ...upgraded, '400': errorResponse('Bad input (group, batch, too big tag filter)'), '404': errorResponse('Unknown topic') },
     handle() {},
     async handleUpgrade(u) {
+      const filter = parseTagFilter(header(u.req, 'x-tag') ?? (u.query['tag'] as string | undefined), gw.config.limits.maxTagBytes);
       const { session, subAppid } = await openSubscription(gw, u);
       wss.handleUpgrade(u.req, u.socket, u.head, (ws) => {
-        void streamToSocket(gw, ws, session, subAppid, u.query);
+        void streamToSocket(gw, ws, session, subAppid, u.query, filter);
       });
     },
   };
@@ -106,11 +108,12 @@ export function wsRoutes(gw: GatewayContext): { routes: Route[]; close(): Promis
   };
 }
 
-async function streamToSocket(gw: GatewayContext, ws: WebSocket, session: GroupSession, subAppid: string, query: Record<string, unknown>): Promise<void> {
+async function streamToSocket(gw: GatewayContext, ws: WebSocket, session: GroupSession, subAppid: string, query: Record<string, unknown>, filter: TagFilter | undefined): Promise<void> {
   const ackMode = query['ack'] === 1;
   const binary = query['format'] === 'binary';
   const batch = query['batch'] as number;
   const closed = new AbortController();
+  const skipped = (n: number): void => gw.metrics.sub(subAppid, session.topic).filtered.inc(n);
   keepAlive(ws, gw.config.sub.wsPingMs);
   ws.on('close', () => closed.abort());
   ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -126,7 +129,7 @@ async function streamToSocket(gw: GatewayContext, ws: WebSocket, session: GroupS
   while (!closed.signal.aborted) {
     let delivery;
     try {
-      delivery = await session.pull(batch, gw.config.sub.longPollMs, closed.signal);
+      delivery = await pullFiltered(session, filter, batch, gw.config.sub.longPollMs, closed.signal, skipped);
     } catch (err) {
       ws.close(1011, toAppError(err, gw.log).message.slice(0, 120));
       return;

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import type { WebSocket } from 'ws';
 import { silentLogger } from '../../shared/log.js';
 import { fileTenantSource } from '../../gateway/auth/static-tenant-source.js';
 import { resolveGatewayConfig, type GatewayConfig } from '../../gateway/config.js';
@@ -102,3 +103,18 @@ export const subHeaders = (app: { id: string; secret: string }, extra: Record<st
   subkey: app.secret,
   ...extra,
 });
+
+/** Frames arrive in bursts: queue them from the start so none is missed between two awaits. */
+export function frames(ws: WebSocket): () => Promise<Record<string, unknown>> {
+  const queue: Buffer[] = [];
+  const waiting: ((b: Buffer) => void)[] = [];
+  ws.on('message', (data: Buffer) => {
+    const w = waiting.shift();
+    if (w) w(data);
+    else queue.push(data);
+  });
+  return async () => {
+    const data = queue.shift() ?? (await new Promise<Buffer>((resolve) => waiting.push(resolve)));
+    return JSON.parse(data.toString()) as Record<string, unknown>;
+  };
+}

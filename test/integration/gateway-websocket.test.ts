@@ -3,22 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { WebSocket } from 'ws';
-import { apps, call, startTestGateway, subHeaders, uniq, type TestGateway } from './gateway-harness.js';
-
-/** Frames arrive in bursts: queue them from the start so none is missed between two awaits. */
-function frames(ws: WebSocket): () => Promise<Record<string, unknown>> {
-  const queue: Buffer[] = [];
-  const waiting: ((b: Buffer) => void)[] = [];
-  ws.on('message', (data: Buffer) => {
-    const w = waiting.shift();
-    if (w) w(data);
-    else queue.push(data);
-  });
-  return async () => {
-    const data = queue.shift() ?? (await new Promise<Buffer>((resolve) => waiting.push(resolve)));
-    return JSON.parse(data.toString()) as Record<string, unknown>;
-  };
-}
+import { apps, call, frames, startTestGateway, subHeaders, uniq, type TestGateway } from './gateway-harness.js';
 
 describe('Gateway > WebSocket', () => {
   let t: TestGateway;

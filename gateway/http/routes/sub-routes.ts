@@ -5,6 +5,7 @@ import type { GatewayContext } from '../../gateway-context.js';
 import { DeliveryTracker } from '../../sub/delivery-writer.js';
 import type { GroupSession } from '../../sub/group-session.js';
 import { encodeBinaryRecord, encodeNdjsonRecord } from '../../sub/record-codec.js';
+import { parseTagFilter, pullFiltered } from '../../sub/tag-filter.js';
 import type { StoredMessage } from '../../store/store.js';
 import { header, headerSafe } from '../headers.js';
 import { appidSchema, groupSchema, storeTopic, topicSchema, verSchema } from '../names.js';
@@ -15,6 +16,12 @@ export const subHeaders: readonly HeaderSpec[] = [
   { name: 'Appid', description: 'Consuming application id', required: true },
   { name: 'Subkey', description: 'Consuming application secret', required: true },
 ];
+
+/** The X-Tag filter header of HTTP and WebSocket subscribe. */
+export const tagFilterHeader = (maxTagBytes: number): HeaderSpec => ({
+  name: 'X-Tag',
+  description: `Tag filter t1;t2 (≤ ${maxTagBytes} bytes): only messages whose X-Tag has one of these ;-separated entries are delivered; the others are skipped and count as processed for the group`,
+});
 
 export const subQuery = (maxBatch: number): JsonSchema & { type: 'object'; properties: Record<string, JsonSchema> } => ({
   type: 'object',
@@ -67,6 +74,7 @@ export function subRoutes(gw: GatewayContext): Route[] {
     query: subQuery(limits.maxSubBatch),
     headers: [
       ...subHeaders,
+      tagFilterHeader(limits.maxTagBytes),
       { name: 'X-Partition', description: 'ack=1: partition of the last processed message' },
       { name: 'X-Offset', description: 'ack=1: offset of the last processed message' },
       { name: 'Accept', description: 'application/x-ndjson for NDJSON batches instead of binary records' },
@@ -86,8 +94,8 @@ export function subRoutes(gw: GatewayContext): Route[] {
           'application/x-ndjson': { schema: { type: 'string' } },
         },
       },
-      '204': { description: `No message within the long-poll time (${sub.longPollMs} ms)` },
-      '400': errorResponse('Bad input (group, batch, partial ack, group bound to another topic)'),
+      '204': { description: `No message within the long-poll time (${sub.longPollMs} ms; from the request's start with a tag filter)` },
+      '400': errorResponse('Bad input (group, batch, partial ack, too big tag filter, group bound to another topic)'),
       '401': errorResponse('Authentication failed'),
       '403': errorResponse('Not subscribed, or group not registered'),
       '404': errorResponse('Unknown topic'),
@@ -95,13 +103,17 @@ export function subRoutes(gw: GatewayContext): Route[] {
     },
     async handle(ctx) {
       const ack = parseAck(ctx);
+      const filter = parseTagFilter(header(ctx.req, 'x-tag'), limits.maxTagBytes);
       const { session, subAppid } = await openSubscription(gw, ctx);
       if (ack) session.ack(ack.partition, ack.offset);
       const batch = ctx.query['batch'] as number;
       const tracker = new DeliveryTracker(gw, session, ctx.query['ack'] === 1, subAppid);
       ctx.res.once('close', () => tracker.settle(ctx.res.writableFinished));
+      const skipped = (n: number): void => gw.metrics.sub(subAppid, session.topic).filtered.inc(n);
       // Most pulls are served from messages already fetched; only one that must wait needs the abort signal.
-      const first = (await session.pull(batch, 0)) ?? (await session.pull(batch, sub.longPollMs, ctx.signal));
+      const first = filter
+        ? await pullFiltered(session, filter, batch, sub.longPollMs, ctx.signal, skipped)
+        : ((await session.pull(batch, 0)) ?? (await session.pull(batch, sub.longPollMs, ctx.signal)));
       if (!first) {
         sendEmpty(ctx.res, 204, ctx.baseHeaders);
         return;
@@ -116,7 +128,7 @@ export function subRoutes(gw: GatewayContext): Route[] {
       ctx.res.writeHead(200, [...ctx.baseHeaders, 'Content-Type', ndjson ? 'application/x-ndjson' : 'application/octet-stream']);
       let sent = writeAll(ctx.res, first.messages, encode);
       while (sent < batch && !ctx.signal.aborted) {
-        const next = await session.pull(batch - sent, sub.batchIdleMs, ctx.signal);
+        const next = await pullFiltered(session, filter, batch - sent, sub.batchIdleMs, ctx.signal, skipped);
         if (!next) break;
         tracker.add(next);
         sent += writeAll(ctx.res, next.messages, encode);

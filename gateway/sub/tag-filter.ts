@@ -1,0 +1,60 @@
+// The subscriber's X-Tag filter, as in the original (pumpMessages): a message passes when it carries one of the asked tags.
+import { badRequest } from '../../shared/errors.js';
+import type { StoredMessage } from '../store/store.js';
+import type { Delivery, GroupSession } from './group-session.js';
+
+/** The tags a subscriber asked for (never empty): a message passes when it carries at least one of them. */
+export type TagFilter = ReadonlySet<string>;
+
+/** The entries of a cookie-style tag (`a=b; c=d`): split on `;`, trimmed, empty entries dropped. */
+function tagEntries(tag: string): string[] {
+  return tag
+    .split(';')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+}
+
+/**
+ * The filter of a subscribe request (`X-Tag: t1;t2`), or undefined when it asks for nothing (absent, or only `;`).
+ * A filter is a tag, so it has the publisher's size limit: a longer one is a 400.
+ */
+export function parseTagFilter(raw: string | undefined, maxBytes: number): TagFilter | undefined {
+  if (raw === undefined) return undefined;
+  if (Buffer.byteLength(raw) > maxBytes) throw badRequest(`too big tag filter: limit is ${maxBytes} bytes`);
+  const tags = tagEntries(raw);
+  return tags.length > 0 ? new Set(tags) : undefined;
+}
+
+/** Whether a message's tag has an entry the filter asks for; an untagged message never passes. */
+export function passesTagFilter(filter: TagFilter, tag: string | null): boolean {
+  return tag !== null && tagEntries(tag).some((t) => filter.has(t));
+}
+
+/**
+ * `session.pull` for a filtered subscriber: messages the filter rejects are skipped (processed at once for the group,
+ * for the group) and pulling goes on until a delivery keeps something. The wait is measured from this
+ * call, not restarted by skipped messages, so a stream of non-matching messages still ends the long poll in time.
+ * `onSkipped` gets the count of every skipped run (for the metrics).
+ * Without a filter it is `session.pull` itself.
+ */
+export async function pullFiltered(
+  session: GroupSession,
+  filter: TagFilter | undefined,
+  max: number,
+  waitMs: number,
+  signal: AbortSignal | undefined,
+  onSkipped: (n: number) => void,
+): Promise<Delivery | undefined> {
+  if (!filter) return session.pull(max, waitMs, signal);
+  const keep = (m: StoredMessage): boolean => passesTagFilter(filter, m.tag);
+  const deadline = performance.now() + waitMs;
+  for (;;) {
+    const left = Math.ceil(deadline - performance.now());
+    if (left <= 0) return undefined;
+    const delivery = await session.pull(max, left, signal);
+    if (!delivery) return undefined;
+    const { kept, skipped } = session.skip(delivery, keep);
+    if (skipped > 0) onSkipped(skipped);
+    if (kept) return kept;
+  }
+}
