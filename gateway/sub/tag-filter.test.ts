@@ -2,7 +2,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '../../shared/errors.js';
-import { parseTagFilter, passesTagFilter } from './tag-filter.js';
+import { silentLogger } from '../../shared/log.js';
+import { MemoryStore } from '../store/memory/memory-store.js';
+import { GroupSession } from './group-session.js';
+import { parseTagFilter, passesTagFilter, pullFiltered } from './tag-filter.js';
 
 describe('tag filter > parseTagFilter', () => {
   it('splits on ; and drops empty entries; asks for nothing when absent or empty', () => {
@@ -33,5 +36,32 @@ describe('tag filter > passesTagFilter', () => {
     assert.equal(passesTagFilter(filter, 'vip=1'), false);
     assert.equal(passesTagFilter(filter, ''), false);
     assert.equal(passesTagFilter(filter, null), false);
+  });
+});
+
+describe('tag filter > pullFiltered', () => {
+  it('skips a long run of non-matching messages without starving the event loop', async () => {
+    const store = new MemoryStore();
+    await store.createTopic('t', { partitions: 1 });
+    const n = 5_000;
+    await store.append('t', Array.from({ length: n }, (_, i) => ({ value: Buffer.from(`m${i}`), tag: i === n - 1 ? 'vip' : 'no' })));
+    const session = new GroupSession('t', 'g', await store.openReader('t', 'g', { reset: 'oldest' }), {
+      ackDeadlineMs: 30_000,
+      maxInflight: 100,
+      commitIntervalMs: 60_000,
+      fetchMax: 100,
+      now: Date.now,
+      log: silentLogger,
+    });
+    let skipped = 0;
+    let timerRanFirst = false;
+    let done = false;
+    setTimeout(() => (timerRanFirst = !done), 0);
+    const d = await pullFiltered(session, new Set(['vip']), 1, 30_000, undefined, (k) => (skipped += k));
+    done = true;
+    assert.deepEqual(d?.messages.map((m) => m.value.toString()), [`m${n - 1}`]);
+    assert.equal(skipped, n - 1);
+    assert.ok(timerRanFirst, 'a timer due meanwhile ran before the skipping finished');
+    await session.close();
   });
 });
