@@ -176,7 +176,8 @@ describe('Gateway > subscribe with an X-Tag filter (kafka: the tag travels as a 
   let t: TestGateway;
   before(async () => {
     const cfg: StoreSettings = { kind: 'kafka', brokers: hostList(await requireKafka()) };
-    t = await startTestGateway({ store: cfg, sub: { longPollMs: 10_000 } as never }, await createStore(cfg, silentLogger));
+    // A long batch idle time: the batch must end because it reached N matching messages, however slow a fetch is.
+    t = await startTestGateway({ store: cfg, sub: { longPollMs: 10_000, batchIdleMs: 5_000 } as never }, await createStore(cfg, silentLogger));
   });
   after(() => t?.close());
   const c = client(() => t);
