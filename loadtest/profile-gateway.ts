@@ -1,7 +1,7 @@
 // Profiles one gateway under wrk load (node --cpu-prof) and prints where the CPU goes: top self/total functions, areas.
 //
-// Usage: node dist/loadtest/profile-gateway.js [--store memory|sqlite] [--scenario pub|sub] [--seconds 10] [--top 30]
-//        [--keep]   (keeps the .cpuprofile and prints its path; open it in Chrome DevTools or speedscope)
+// Usage: node dist/loadtest/profile-gateway.js [--store memory|sqlite|kafka] [--kafka host:port] [--scenario pub|sub]
+//        [--batch 100] (publish a JSON array of this many messages, ?batch=1) [--seconds 10] [--top 30] [--keep]   (keeps the .cpuprofile and prints its path; open it in Chrome DevTools or speedscope)
 // Placement as bench:gateway: wrk on CPU 0, the gateway on CPU 1.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,8 @@ async function main(): Promise<void> {
   const { values: a } = parseArgs({
     options: {
       store: { type: 'string', default: 'memory' },
+      kafka: { type: 'string', default: '127.0.0.1:9092' },
+      batch: { type: 'string', default: '1' },
       scenario: { type: 'string', default: 'pub' },
       seconds: { type: 'string', default: '10' },
       top: { type: 'string', default: '30' },
@@ -29,14 +31,21 @@ async function main(): Promise<void> {
   const gw = await startGatewayProcess({
     store: a.store as StoreKind,
     sqlitePath: join(dir, 'p.db'),
+    ...(a.store === 'kafka' ? { kafka: a.kafka } : {}),
     core: 1,
     nodeFlags: ['--cpu-prof', '--cpu-prof-dir', dir],
   });
+  const batch = Number(a.batch);
+  // Kafka keeps topics between runs: a fresh topic per run, like npm run bench.
+  const topic = `bench${Date.now().toString(36)}`;
   let sample;
   try {
     const url =
       a.scenario === 'pub'
-        ? { url: `${gw.pubUrl}/v1/msgs/bench/v1`, script: postScript({ size: 100, headers: { Appid: 'demo', Pubkey: 'demo' } }) }
+        ? {
+            url: `${gw.pubUrl}/v1/msgs/${topic}/v1${batch > 1 ? '?batch=1' : ''}`,
+            script: postScript({ size: 100, batch, headers: { Appid: 'demo', Pubkey: 'demo' } }),
+          }
         : { url: `${gw.subUrl}/v1/msgs/demo/benchsub/v1?group=prof`, headers: { Appid: 'demo', Subkey: 'demo' } };
     if (a.scenario === 'sub') await prefill({ pubUrl: gw.pubUrl, topic: 'benchsub', appid: 'demo', key: 'demo', messages: 50_000 * seconds, size: 100 });
     sample = await measureWrk({ ...url, seconds, core: 0 }, [gw.pid]);

@@ -10,12 +10,14 @@ import { SqliteStore } from '../gateway/store/sqlite/sqlite-store.js';
 import type { OutgoingMessage, Store } from '../gateway/store/store.js';
 
 /**
- * Usage: node dist/loadtest/store-append-bench.js [--seconds 3] [--rounds 3]
+ * Usage: node dist/loadtest/store-append-bench.js [--seconds 3] [--rounds 3] [--only sqlite-normal,raw-tx100]
  * Each cell: `callers` loops, each awaiting one append of `batch` messages of 100 bytes before the next,
  * for `seconds`; rounds alternate the store order; cells print the median (min–max) of rows/s and the
  * process CPU µs per row. SQLite cells also print messages per transaction (group commit at work).
  */
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '3' }, rounds: { type: 'string', default: '3' }, only: { type: 'string' } },
+});
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 
@@ -37,6 +39,9 @@ for (const store of ['memory', 'sqlite-normal', 'sqlite-full'] as const) {
 }
 
 cells.push({ store: 'raw-autocommit', callers: 1, batch: 1 }, { store: 'raw-tx100', callers: 1, batch: 100 });
+/** `--only`: the stores to measure (comma separated), to keep an A/B run short. */
+const only = values.only?.split(',');
+if (only) cells.splice(0, cells.length, ...cells.filter((c) => only.includes(c.store)));
 
 const dir = mkdtempSync(join(tmpdir(), 'kateway-bench-'));
 

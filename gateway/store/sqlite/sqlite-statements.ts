@@ -28,9 +28,6 @@ export function prepareStatements(db: SqliteDatabase) {
     setNextOffset: db.prepare<[number, number, number]>(
       'UPDATE partitions SET next_offset = ? WHERE topic_id = ? AND part = ?',
     ),
-    insertMessage: db.prepare<[number, number, number, number, Buffer | null, string | null, Buffer]>(
-      'INSERT INTO messages (topic_id, part, off, ts, key, tag, value) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ),
     selectMessages: db.prepare<[number, number, number, number], MessageRow>(
       'SELECT off, ts, key, tag, value FROM messages WHERE topic_id = ? AND part = ? AND off >= ? ORDER BY off LIMIT ?',
     ).raw(),

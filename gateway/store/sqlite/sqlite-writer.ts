@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { storeUnavailable } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import type { OutgoingMessage, Position } from '../store.js';
+import { MessageInserter } from './message-inserter.js';
 import type { SqliteDatabase } from './sqlite-schema.js';
 import type { SqliteStatements } from './sqlite-statements.js';
 import type { SqliteTopic } from './sqlite-topic.js';
@@ -49,6 +50,7 @@ export interface WriterStats {
 export class SqliteWriter {
   readonly stats: WriterStats = { transactions: 0, messages: 0 };
   readonly #stmts: SqliteStatements;
+  readonly #inserter: MessageInserter;
   readonly #maxBatchMessages: number;
   readonly #log: Logger;
   readonly #transaction: (batch: PendingWrite[], touched: Touched) => Array<Position[] | undefined>;
@@ -58,6 +60,7 @@ export class SqliteWriter {
 
   constructor(db: SqliteDatabase, stmts: SqliteStatements, maxBatchMessages: number, log: Logger) {
     this.#stmts = stmts;
+    this.#inserter = new MessageInserter(db);
     this.#log = log;
     this.#maxBatchMessages = maxBatchMessages;
     const tx = db.transaction((batch: PendingWrite[], touched: Touched) => this.#write(batch, touched));
@@ -132,6 +135,8 @@ export class SqliteWriter {
   /** Runs inside the transaction. */
   #write(batch: PendingWrite[], touched: Touched): Array<Position[] | undefined> {
     const s = this.#stmts;
+    const rows = this.#inserter;
+    rows.reset(); // rows buffered by a transaction that threw are not part of this one
     const results = new Array<Position[] | undefined>(batch.length);
     for (let i = 0; i < batch.length; i++) {
       const w = batch[i]!;
@@ -155,12 +160,13 @@ export class SqliteWriter {
           offset = stored;
         }
         const m = messages[j]!;
-        s.insertMessage.run(topic.id, p, offset, timestamp, keys[j]!, m.tag ?? null, m.value);
+        rows.add(topic.id, p, offset, timestamp, keys[j]!, m.tag ?? null, m.value);
         next[p] = offset + 1;
         positions[j] = { partition: p, offset };
       }
       results[i] = positions;
     }
+    rows.flush();
     for (const [topic, next] of touched)
       for (let p = 0; p < next.length; p++) if (next[p]! >= 0) s.setNextOffset.run(next[p]!, topic.id, p);
     return results;
