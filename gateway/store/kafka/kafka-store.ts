@@ -193,24 +193,38 @@ export class KafkaStore implements Store {
   }
 
   async #append(topic: string, messages: OutgoingMessage[], opts: AppendOptions): Promise<Position[]> {
-    const n = await this.#partitionCount(topic);
+    // A cached topic costs a Map lookup; only a miss pays for the bounded, promise-based look-up.
+    const n = this.#topics.cached(topic) ?? (await this.#partitionCount(topic));
     if (n === undefined) throw notFound(`unknown topic ${topic}`);
     const parts = this.#choosePartitions(topic, messages, n);
-    const records: ProduceRecord[] = messages.map((m, i) => ({
-      partition: parts[i]!,
-      key: m.key === undefined ? null : Buffer.from(m.key, 'utf8'),
-      value: m.value,
-      headers: m.tag === undefined ? noHeaders : { [X_TAG]: m.tag },
-    }));
+    const records: ProduceRecord[] = new Array<ProduceRecord>(messages.length);
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      records[i] = {
+        partition: parts[i]!,
+        key: m.key === undefined ? null : Buffer.from(m.key, 'utf8'),
+        value: m.value,
+        headers: m.tag === undefined ? noHeaders : { [X_TAG]: m.tag },
+      };
+    }
+    const acks = opts.acks === 'local' ? 1 : -1;
+    const first = parts[0]!;
+    if (parts.every((p) => p === first)) {
+      // The usual case (unkeyed, or one key): one batcher call, offsets in message order.
+      const offsets = await this.#batcher.append(topic, first, acks, records, this.#produceTimeoutMs);
+      return offsets.map((offset) => ({ partition: first, offset }));
+    }
     // One batcher call per partition: each call's records stay one contiguous run of one record batch.
     const byPartition = new Map<number, number[]>();
-    parts.forEach((p, i) => byPartition.set(p, [...(byPartition.get(p) ?? []), i]));
-    const acks = opts.acks === 'local' ? 1 : -1;
+    for (let i = 0; i < parts.length; i++) {
+      const idx = byPartition.get(parts[i]!);
+      if (idx) idx.push(i);
+      else byPartition.set(parts[i]!, [i]);
+    }
     const positions: Position[] = new Array<Position>(messages.length);
     await Promise.all(
       [...byPartition].map(async ([partition, idx]) => {
-        const recs = idx.length === records.length ? records : idx.map((i) => records[i]!);
-        const offsets = await this.#batcher.append(topic, partition, acks, recs, this.#produceTimeoutMs);
+        const offsets = await this.#batcher.append(topic, partition, acks, idx.map((i) => records[i]!), this.#produceTimeoutMs);
         idx.forEach((i, j) => (positions[i] = { partition, offset: offsets[j]! }));
       }),
     );

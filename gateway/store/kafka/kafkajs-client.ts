@@ -89,7 +89,8 @@ export class KafkajsClient implements KafkaClient {
         topic,
         acks: opts.acks,
         timeout: opts.timeoutMs,
-        messages: records.map((r) => ({ partition: r.partition, key: r.key, value: r.value, headers: r.headers })),
+        // A ProduceRecord is already a kafkajs message (partition, key, value, headers): no copy per record.
+        messages: records,
       });
     } catch (e) {
       throw toClientError(e, `produce to ${topic}`);

@@ -33,15 +33,21 @@ export class TopicCache {
 
   /** The topic's partition count, or undefined when the cluster does not have it. Rejects only if a needed refresh fails. */
   async partitions(topic: string): Promise<number | undefined> {
-    const hit = this.#topics.get(topic);
-    const age = this.#now() - this.#loadedAt;
-    if (hit !== undefined) {
-      if (age >= this.#maxAgeMs) this.refresh().catch(() => undefined); // stale but usable: refresh behind
-      return hit;
-    }
-    if (age < this.#minRefreshMs && this.#inflight === null) return undefined;
+    const hit = this.cached(topic); // stale but usable: refreshed behind
+    if (hit !== undefined) return hit;
+    if (this.#now() - this.#loadedAt < this.#minRefreshMs && this.#inflight === null) return undefined;
     await this.refresh();
     return this.#topics.get(topic);
+  }
+
+  /**
+   * The topic's partition count when it is cached, without waiting (undefined: ask `partitions`). A stale entry
+   * is still returned and refreshed behind, as `partitions` does.
+   */
+  cached(topic: string): number | undefined {
+    const hit = this.#topics.get(topic);
+    if (hit !== undefined && this.#now() - this.#loadedAt >= this.#maxAgeMs) this.refresh().catch(() => undefined);
+    return hit;
   }
 
   /** Every topic name, freshly loaded. */
