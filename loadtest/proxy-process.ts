@@ -7,6 +7,8 @@
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import type { GatewayEndpoint } from '../shared/discovery/gateway-endpoint.js';
+import { workerExecArgv } from '../proxy/cluster.js';
+import { resolveProxyConfig } from '../proxy/config.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -54,6 +56,8 @@ async function serve(): Promise<void> {
 
 async function primary(): Promise<void> {
   const pids: number[] = [];
+  // The workers get the proxy's documented worker flags, as `kateway proxy` gives them (proxy/cluster.ts).
+  cluster.setupPrimary({ execArgv: workerExecArgv(resolveProxyConfig({ workers })) });
   await Promise.all(
     Array.from({ length: workers }, () => {
       const w = cluster.fork();

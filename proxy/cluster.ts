@@ -3,7 +3,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import type { GatewaySource } from '../shared/discovery/gateway-endpoint.js';
 import { createLogger, type Logger } from '../shared/log.js';
-import { resolveProxyConfig, type ProxyOptions } from './config.js';
+import { resolveProxyConfig, type ProxyConfig, type ProxyOptions } from './config.js';
 import type { StatusCollector } from './admin/routes.js';
 import type { ProxyStatus } from './admin/status.js';
 import type { QuotaSource } from './ratelimit/redis-quotas.js';
@@ -67,6 +67,7 @@ export async function runProxy(o: RunProxyOptions): Promise<RunningProxy> {
   let readyCount = 0;
   const addresses: AddressInfo[] = [];
   const fork = (): void => {
+    cluster.setupPrimary({ execArgv: workerExecArgv(cfg) });
     const w = cluster.fork({ [ENV_OPTIONS]: JSON.stringify(opts) });
     live.add(w);
     w.on('message', (m: unknown) => {
@@ -124,6 +125,12 @@ export async function runProxy(o: RunProxyOptions): Promise<RunningProxy> {
   process.on('SIGHUP', () => void reload());
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => void close().then(() => process.exit(0)));
   return { reload, close };
+}
+
+/** A worker's Node flags: the primary's, plus the configured semi-space unless the primary was given one. */
+export function workerExecArgv(cfg: Pick<ProxyConfig, 'workerSemiSpaceMB'>, base: readonly string[] = process.execArgv): string[] {
+  if (cfg.workerSemiSpaceMB === 0 || base.some((a) => a.startsWith('--max-semi-space-size'))) return [...base];
+  return [...base, `--max-semi-space-size=${cfg.workerSemiSpaceMB}`];
 }
 
 let nextStatusId = 1;

@@ -124,6 +124,12 @@ export interface ProxyConfig {
   drainTimeoutMs: number;
   /** node:cluster workers (default one per core; 0 = serve in the calling process). */
   workers: number;
+  /**
+   * V8 semi-space of each worker, MB (default 4; 0 = V8's own, 16). A worker holding thousands of idle long-polls
+   * otherwise keeps a 32 MB young generation committed after the connection burst; measured, 4 MB cost no proxy
+   * CPU per request (edge-bench, one run) and saved ~20 MB RSS per worker with 5,000 held polls.
+   */
+  workerSemiSpaceMB: number;
 }
 
 /** What callers pass: any subset, nested objects merged over the defaults. */
@@ -136,6 +142,7 @@ export interface ProxyOptions {
   rateLimit?: Partial<RateLimitConfig>;
   drainTimeoutMs?: number;
   workers?: number;
+  workerSemiSpaceMB?: number;
 }
 
 export const DEFAULT_PORT = 10891;
@@ -166,6 +173,7 @@ export const defaults = {
   } satisfies HealthConfig,
   rateLimit: { perApp: {}, perAppTopic: {}, apps: {}, maxKeys: 100_000 } satisfies RateLimitConfig,
   drainTimeoutMs: 35_000,
+  workerSemiSpaceMB: 4,
 } as const;
 
 /** A complete, frozen config; throws a RangeError naming the first bad field. */
@@ -179,6 +187,7 @@ export function resolveProxyConfig(opts: ProxyOptions = {}): ProxyConfig {
     rateLimit: { ...defaults.rateLimit, ...opts.rateLimit },
     drainTimeoutMs: opts.drainTimeoutMs ?? defaults.drainTimeoutMs,
     workers: opts.workers ?? availableParallelism(),
+    workerSemiSpaceMB: opts.workerSemiSpaceMB ?? defaults.workerSemiSpaceMB,
   };
   validate(cfg);
   return deepFreeze(cfg);
@@ -239,6 +248,7 @@ function validate(c: ProxyConfig): void {
   }
   int('drainTimeoutMs', c.drainTimeoutMs, 0, 3_600_000);
   int('workers', c.workers, 0, 1024);
+  int('workerSemiSpaceMB', c.workerSemiSpaceMB, 0, 1024);
 }
 
 function rule(name: string, r: RateRule): void {

@@ -1,6 +1,7 @@
 // Edge benchmark (limits.md method): POST 100 B via wrk, direct vs HAProxy vs this proxy, req/s and CPU µs/request.
 //
 // usage: node dist/proxy/bench/edge-bench.js [--mode overhead|balance] [--duration 8] [--rounds 3] [--pin]
+//          [--baseline DIR] [--node-flags "--max-semi-space-size=4"]
 //   overhead: one bare node:http backend; rows direct, haproxy (nbthread 1), proxy (1 process), proxy (2 workers).
 //   balance:  three backends, one slow (--slow-ms, default 2 ms per request); rows pub=round-robin and pub=p2c.
 // Rounds alternate the row order (A B C / C B A / ...); each cell is the median (min–max). CPU comes from
@@ -23,6 +24,10 @@ const { values: args } = parseArgs({
     'slow-ms': { type: 'string', default: '2' },
     /** Only rows whose name contains one of these comma-separated words (direct and haproxy always run). */
     only: { type: 'string', default: '' },
+    /** Another build's dist/ (e.g. a copy of main's): adds a "baseline build" row, for A/B in one run. */
+    baseline: { type: 'string' },
+    /** Node flags for an extra "1 process, <flags>" row (space-separated). */
+    'node-flags': { type: 'string' },
   },
 });
 const here = dirname(fileURLToPath(import.meta.url));
@@ -155,13 +160,26 @@ async function main(): Promise<void> {
       url: 'http://127.0.0.1:18004/v1/msgs/t/v1',
       proxy: [start('node', ['--max-semi-space-size=32', proxyJs, '18004', '0', 'p2c', '18101'], '1')],
     });
-    for (const p of [18101, 18000, 18001, 18002, 18003, 18004]) await waitPort(p); // HAProxy passes /alive to the backend
+    const extraPorts: number[] = [];
+    if (args.baseline) {
+      const js = join(args.baseline, 'proxy', 'bench', 'proxy-server.js');
+      rows.push({ name: 'kateway proxy, baseline build (1 process)', url: 'http://127.0.0.1:18005/v1/msgs/t/v1', proxy: [start('node', [js, '18005', '0', 'p2c', '18101'], '1')] });
+      extraPorts.push(18005);
+    }
+    if (args['node-flags']) {
+      const flags = args['node-flags'].split(' ').filter(Boolean);
+      rows.push({ name: `kateway proxy (1 process, ${flags.join(' ')})`, url: 'http://127.0.0.1:18006/v1/msgs/t/v1', proxy: [start('node', [...flags, proxyJs, '18006', '0', 'p2c', '18101'], '1')] });
+      extraPorts.push(18006);
+    }
+    for (const p of [18101, 18000, 18001, 18002, 18003, 18004, ...extraPorts]) await waitPort(p); // HAProxy passes /alive to the backend
   }
   const only = args.only ? args.only.split(',') : [];
   if (only.length > 0) {
     for (let i = rows.length - 1; i >= 0; i--) {
       const n = rows[i]!.name;
-      if (n !== 'direct' && !n.startsWith('haproxy') && !only.some((w) => n.includes(w))) rows.splice(i, 1);
+      if (n !== 'direct' && !n.startsWith('haproxy') && !only.some((w) => n.includes(w))) {
+        rows.splice(i, 1)[0]!.proxy.forEach((p) => p.kill('SIGTERM'));
+      }
     }
   }
   const duration = Number(args.duration);

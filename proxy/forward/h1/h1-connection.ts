@@ -4,6 +4,18 @@ import type { Readable } from 'node:stream';
 import { upstreamError, UpstreamErrorCode, type UpstreamHandler, type UpstreamRequest } from '../upstream.js';
 import { ResponseParser } from './response-parser.js';
 
+/**
+ * Head and a buffered body as one Buffer: one plain write (no writev, no write-request per part); bodies are at
+ * most upstream.bufferBodyBytes.
+ */
+function withBody(head: string, body: Buffer): Buffer {
+  const n = head.length; // latin1: one byte per char
+  const out = Buffer.allocUnsafe(n + body.length);
+  out.write(head, 0, n, 'latin1');
+  body.copy(out, n);
+  return out;
+}
+
 /** Called once per request: whether the connection may carry another one. */
 export type Release = (conn: H1Connection, reusable: boolean) => void;
 
@@ -80,10 +92,7 @@ export class H1Connection {
     sock.resume();
     if (body === null || Buffer.isBuffer(body)) {
       this.#bodyDone = true;
-      sock.cork();
-      sock.write(head, 'latin1');
-      if (body) sock.write(body);
-      sock.uncork();
+      sock.write(body ? withBody(head, body) : head, 'latin1');
     } else {
       this.#bodyDone = false;
       sock.write(head, 'latin1');
