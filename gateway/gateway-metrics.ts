@@ -35,8 +35,9 @@ export class GatewayMetrics {
   );
   readonly errors = this.registry.register(new Counter('kateway_http_errors_total', 'Error responses', ['route', 'status']));
   readonly redeliveries = this.registry.register(new Counter('kateway_sub_redeliveries_total', 'Messages delivered again', []));
-  readonly #pubCache = new Map<string, PubSeries>();
-  readonly #subCache = new Map<string, SubSeries>();
+  /** appid → topic → series: two lookups of strings that keep their hash, instead of building a key per request. */
+  readonly #pubCache = new Map<string, Map<string, PubSeries>>();
+  readonly #subCache = new Map<string, Map<string, SubSeries>>();
 
   constructor(gauges: { connections: () => number; sessions: () => number }) {
     this.registry.register(new Gauge('kateway_connections', 'Open client connections', gauges.connections));
@@ -46,33 +47,32 @@ export class GatewayMetrics {
 
   /** Series of the publishing app's topic. */
   pub(appid: string, topic: string): PubSeries {
-    const k = `${appid}\u0000${topic}`;
-    let s = this.#pubCache.get(k);
-    if (!s) {
-      s = {
-        messages: this.#pubMessages.child(appid, topic),
-        bytes: this.#pubBytes.child(appid, topic),
-        latency: this.#pubLatency.child(appid, topic),
-        size: this.#pubSize.child(appid, topic),
-      };
-      this.#pubCache.set(k, s);
-    }
-    return s;
+    const hit = this.#pubCache.get(appid)?.get(topic);
+    if (hit) return hit;
+    return remember(this.#pubCache, appid, topic, {
+      messages: this.#pubMessages.child(appid, topic),
+      bytes: this.#pubBytes.child(appid, topic),
+      latency: this.#pubLatency.child(appid, topic),
+      size: this.#pubSize.child(appid, topic),
+    });
   }
 
   /** Series of a consuming app on a store topic. */
   sub(appid: string, topic: string): SubSeries {
-    const k = `${appid}\u0000${topic}`;
-    let s = this.#subCache.get(k);
-    if (!s) {
-      s = {
-        messages: this.#subMessages.child(appid, topic),
-        bytes: this.#subBytes.child(appid, topic),
-        endToEnd: this.#subE2e.child(appid, topic),
-        filtered: this.#subFiltered.child(appid, topic),
-      };
-      this.#subCache.set(k, s);
-    }
-    return s;
+    const hit = this.#subCache.get(appid)?.get(topic);
+    if (hit) return hit;
+    return remember(this.#subCache, appid, topic, {
+      messages: this.#subMessages.child(appid, topic),
+      bytes: this.#subBytes.child(appid, topic),
+      endToEnd: this.#subE2e.child(appid, topic),
+      filtered: this.#subFiltered.child(appid, topic),
+    });
   }
+}
+
+function remember<S>(cache: Map<string, Map<string, S>>, appid: string, topic: string, series: S): S {
+  let byTopic = cache.get(appid);
+  if (!byTopic) cache.set(appid, (byTopic = new Map()));
+  byTopic.set(topic, series);
+  return series;
 }

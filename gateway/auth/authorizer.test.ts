@@ -36,6 +36,20 @@ describe('Authorizer', () => {
     assert.equal(status(() => auth.authenticate('shop', '')), 401);
   });
 
+  it('answers a remembered key only when it is exactly the key: prefixes, extensions and NUL padding fail', () => {
+    const a = new Authorizer({ apps: new Map([[shop.id, shop]]) });
+    for (let i = 0; i < 3; i++) assert.equal(a.authenticate('shop', 's3cret').id, 'shop');
+    for (const wrong of ['s3cre', 's3cret\0', 's3cretX', 'S3cret', 's3cret'.padEnd(64, '\0'), 's3cret'.padEnd(65, 'x')]) {
+      assert.equal(status(() => a.authenticate('shop', wrong)), 401, JSON.stringify(wrong));
+    }
+    const long = 'k'.repeat(100);
+    const big = app('big', long);
+    a.update({ apps: new Map([[big.id, big]]) });
+    for (let i = 0; i < 2; i++) assert.equal(a.authenticate('big', long).id, 'big');
+    assert.equal(status(() => a.authenticate('big', long.slice(0, 64))), 401);
+    assert.equal(status(() => a.authenticate('shop', 's3cret')), 401, 'the remembered key went with the old snapshot');
+  });
+
   it('lets an app publish only to topics it owns (403)', () => {
     assert.equal(status(() => auth.authorizePublish(shop, 'orders')), 0);
     assert.equal(status(() => auth.authorizePublish(shop, 'other')), 403);

@@ -1,32 +1,41 @@
 // Who may publish to or consume which topic: decisions over the current tenant snapshot.
 import { AppError, ErrorCode } from '../../shared/errors.js';
-import { timingSafeEqual } from 'node:crypto';
 import { verifySecret } from '../../shared/secret-hash.js';
 import type { AppRecord, TenantSnapshot } from './tenant-source.js';
 
 const unauthorized = (msg: string): AppError => new AppError(ErrorCode.UNAUTHORIZED, msg);
 const forbidden = (msg: string): AppError => new AppError(ErrorCode.FORBIDDEN, msg);
 
-/** Authenticates apps and authorizes their pub/sub/admin calls. Reads the snapshot the source last gave it. */
-/** Keys up to this many bytes are remembered once verified; longer ones are always hashed. */
-const CACHED_KEY_BYTES = 64;
+/** Keys up to this many characters are remembered once verified; longer ones are always hashed. */
+const CACHED_KEY_CHARS = 64;
 
 /**
  * Hashing every request's key costs more than the rest of auth together (a SHA-256 object per call), so the last
  * key that verified for an app is kept in memory — the client sends it in clear on every request anyway — and
- * compared first. The comparison is constant-time over a fixed 64-byte padded buffer, so it reveals neither where
- * the keys differ nor the key's length. The cache is dropped whenever the tenant snapshot changes.
+ * compared first, in constant time (see `sameKey`). The cache is dropped whenever the tenant snapshot changes.
  */
 interface VerifiedKey {
   app: AppRecord;
-  padded: Buffer;
+  /** The key, NUL-padded to CACHED_KEY_CHARS: the comparison never reads past its end. */
+  padded: string;
   length: number;
 }
 
+/**
+ * True when `candidate` is the verified key. Always CACHED_KEY_CHARS steps with no early exit and no branch on
+ * the characters, so the time reveals neither where the keys differ nor the verified key's length. Plain
+ * arithmetic on char codes: cheaper than padding both into Buffers for `crypto.timingSafeEqual` on every request.
+ */
+function sameKey(candidate: string, known: VerifiedKey): boolean {
+  let diff = candidate.length ^ known.length;
+  for (let i = 0; i < CACHED_KEY_CHARS; i++) diff |= (candidate.charCodeAt(i) | 0) ^ known.padded.charCodeAt(i);
+  return diff === 0;
+}
+
+/** Authenticates apps and authorizes their pub/sub/admin calls. Reads the snapshot the source last gave it. */
 export class Authorizer {
   #snap: TenantSnapshot;
   readonly #verified = new Map<string, VerifiedKey>();
-  readonly #scratch = Buffer.alloc(CACHED_KEY_BYTES);
 
   constructor(snapshot: TenantSnapshot) {
     this.#snap = snapshot;
@@ -40,22 +49,12 @@ export class Authorizer {
   /** The app whose secret is `key`; 401 otherwise (same answer for unknown app and wrong key). */
   authenticate(appid: string | undefined, key: string | undefined): AppRecord {
     if (!appid || !key) throw unauthorized('auth with empty identity or key');
-    const app = this.#snap.apps.get(appid);
-    if (!app) throw unauthorized('authentication fails');
-    const length = Buffer.byteLength(key);
+    // Entries belong to the current snapshot (update() empties the cache), so a hit needs no snapshot lookup.
     const cached = this.#verified.get(appid);
-    if (cached && cached.app === app && length <= CACHED_KEY_BYTES) {
-      this.#scratch.fill(0);
-      this.#scratch.write(key);
-      // Both operands are always evaluated: no early exit on the length check.
-      if (timingSafeEqual(this.#scratch, cached.padded) && length === cached.length) return app;
-    }
-    if (!verifySecret(app, key)) throw unauthorized('authentication fails');
-    if (length <= CACHED_KEY_BYTES) {
-      const padded = Buffer.alloc(CACHED_KEY_BYTES);
-      padded.write(key);
-      this.#verified.set(appid, { app, padded, length });
-    }
+    if (cached !== undefined && sameKey(key, cached)) return cached.app;
+    const app = this.#snap.apps.get(appid);
+    if (!app || !verifySecret(app, key)) throw unauthorized('authentication fails');
+    if (key.length <= CACHED_KEY_CHARS) this.#verified.set(appid, { app, padded: key.padEnd(CACHED_KEY_CHARS, '\0'), length: key.length });
     return app;
   }
 

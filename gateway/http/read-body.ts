@@ -27,8 +27,8 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
       }
       chunks.push(chunk);
     };
+    // No cleanup once the body ended: nothing more arrives, and a late error finds a settled promise.
     const onEnd = (): void => {
-      cleanup();
       if (length >= 0 && received !== length) reject(badRequest('body shorter than Content-Length'));
       else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
     };
