@@ -1,13 +1,11 @@
-// One HTTP request as handlers see it: a plain object of fixed shape, with the abort signal made only on demand.
+// One HTTP request as handlers see it: a plain object of fixed shape, with the abort signal looked up on demand.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AbortSignals } from './abort-signals.js';
 import type { HeaderList, RequestContext } from './route.js';
 
-/**
- * Most requests are answered without waiting, so the AbortController (and its 'close' listener) behind `signal`
- * is created only when a handler asks for it, which it does just before it waits.
- */
+/** Most requests are answered without waiting, so `signal` is looked up only when a handler asks, just before it waits. */
 export class Exchange implements RequestContext {
-  #controller: AbortController | undefined;
+  #signal: AbortSignal | undefined;
 
   constructor(
     readonly req: IncomingMessage,
@@ -15,21 +13,10 @@ export class Exchange implements RequestContext {
     readonly params: Readonly<Record<string, string>>,
     readonly query: Readonly<Record<string, unknown>>,
     readonly baseHeaders: HeaderList,
+    readonly signals: AbortSignals,
   ) {}
 
   get signal(): AbortSignal {
-    if (this.#controller) return this.#controller.signal;
-    const controller = new AbortController();
-    this.#controller = controller;
-    const res = this.res;
-    // 'close' before the response finished = the client went away (or the gateway cut the connection).
-    if (res.destroyed) {
-      if (!res.writableFinished) controller.abort();
-    } else {
-      res.on('close', () => {
-        if (!res.writableFinished) controller.abort();
-      });
-    }
-    return controller.signal;
+    return (this.#signal ??= this.signals.for(this.res));
   }
 }

@@ -8,6 +8,7 @@ import { AppError, ErrorCode } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { GatewayConfig } from '../config.js';
 import type { GatewayMetrics } from '../gateway-metrics.js';
+import { AbortSignals } from './abort-signals.js';
 import { Exchange } from './exchange.js';
 import { sendError, toAppError } from './respond.js';
 import type { HeaderList, Listener, Route } from './route.js';
@@ -25,6 +26,7 @@ export class GatewayServer {
   readonly #inflight = new Set<ServerResponse>();
   /** One listener for every response's 'close' (called with the response as `this`): no closure per request. */
   readonly #responseClosed: (this: ServerResponse) => void;
+  readonly #signals = new AbortSignals();
   /** Base headers of a request that asked `X-Trace: true`. */
   readonly #traceHeaders: HeaderList;
   #draining = false;
@@ -147,7 +149,7 @@ export class GatewayServer {
       if (route.websocket) throw new AppError(ErrorCode.BAD_REQUEST, 'this route needs a WebSocket upgrade (Upgrade: websocket)');
       if (found.kind === 'invalid-param') throw found.error;
       const query = found.query ? found.query(q < 0 ? '' : url.slice(q + 1)) : NO_QUERY;
-      const done = route.handle(new Exchange(req, res, found.params, query, base));
+      const done = route.handle(new Exchange(req, res, found.params, query, base, this.#signals));
       if (done) done.catch((err: unknown) => this.#fail(req, res, err, base, route.operationId));
     } catch (err) {
       this.#fail(req, res, err, base, route.operationId);
