@@ -84,6 +84,19 @@ describe('GroupSession', () => {
     await session.close();
   });
 
+  it('skip keeps at most `limit` wanted messages and puts what follows back in line, unexamined and in order', async () => {
+    const { store, session } = await setup(6);
+    const d = await session.pull(6, 1_000);
+    const wanted = new Set(['m1', 'm2', 'm4']);
+    const { kept, skipped } = session.skip(d!, (m) => wanted.has(m.value.toString()), 1);
+    assert.deepEqual([values(kept), skipped], [['m1'], 1]);
+    session.settle(kept!, 'ack');
+    assert.deepEqual(values(await session.pull(6, 1_000)), ['m2', 'm3', 'm4', 'm5'], 'm0 skipped, m1 delivered, the rest back in line');
+    await session.commit();
+    assert.deepEqual(await store.committed('t', 'g'), [{ partition: 0, offset: 2 }]);
+    await session.close();
+  });
+
   it('answers waiting clients with nothing when released, and stops long-polling', async () => {
     const { session } = await setup(0);
     const waiting = session.pull(1, 10_000);

@@ -144,22 +144,30 @@ export class GroupSession {
 
   /**
    * Drops from a delivery the messages a client's filter does not want (X-Tag): they count as processed at once in
-   * either ack mode, so they are never redelivered and never hold back the group's commits. Returns what is left of
-   * the delivery (to settle as usual; undefined when nothing is) and how many messages were skipped.
+   * either ack mode, so they are never redelivered and never hold back the group's commits. At most `limit` wanted
+   * messages are kept; whatever follows the last of them goes back to the front of the queue, unexamined (a filtered
+   * client pulls more than it asks for, to skip in bulk). Returns what is left of the delivery (to settle as usual;
+   * undefined when nothing is) and how many messages were skipped.
    */
-  skip(delivery: Delivery, keep: (m: StoredMessage) => boolean): { kept: Delivery | undefined; skipped: number } {
+  skip(delivery: Delivery, keep: (m: StoredMessage) => boolean, limit = Infinity): { kept: Delivery | undefined; skipped: number } {
     const rec = this.#deliveries.get(delivery.id);
     if (!rec) return { kept: undefined, skipped: 0 }; // already requeued: it comes again
     const kept: StoredMessage[] = [];
-    for (const m of rec.messages) {
+    let skipped = 0;
+    let i = 0;
+    for (; i < rec.messages.length && kept.length < limit; i++) {
+      const m = rec.messages[i]!;
       if (keep(m)) kept.push(m);
       else {
+        skipped++;
         this.#inflight.delete(keyOf(m.partition, m.offset));
         this.#offsets.acked(m.partition, m.offset);
       }
     }
-    const skipped = rec.messages.length - kept.length;
-    if (skipped === 0) return { kept: rec, skipped };
+    if (kept.length === rec.messages.length) return { kept: rec, skipped: 0 };
+    const unexamined = rec.messages.slice(i);
+    for (const m of unexamined) this.#inflight.delete(keyOf(m.partition, m.offset));
+    if (unexamined.length > 0) this.#ready = [...unexamined, ...this.#ready];
     rec.messages = kept;
     if (kept.length === 0) this.#deliveries.delete(rec.id);
     this.#serveWaiters();

@@ -64,4 +64,42 @@ describe('tag filter > pullFiltered', () => {
     assert.ok(timerRanFirst, 'a timer due meanwhile ran before the skipping finished');
     await session.close();
   });
+
+  it('shares a group with unfiltered clients: every message is delivered or skipped exactly once', async () => {
+    const store = new MemoryStore();
+    await store.createTopic('t', { partitions: 1 });
+    const n = 300;
+    await store.append('t', Array.from({ length: n }, (_, i) => ({ value: Buffer.from(`m${i}`), tag: i % 50 === 7 ? 'vip' : undefined })));
+    const session = new GroupSession('t', 'g', await store.openReader('t', 'g', { reset: 'oldest' }), {
+      ackDeadlineMs: 30_000,
+      maxInflight: 1_000,
+      commitIntervalMs: 60_000,
+      fetchMax: 100,
+      now: Date.now,
+      log: silentLogger,
+    });
+    const seen: string[] = [];
+    let skipped = 0;
+    const take = (d: Awaited<ReturnType<GroupSession['pull']>>): boolean => {
+      if (!d) return false;
+      seen.push(...d.messages.map((m) => m.value.toString()));
+      session.settle(d, 'ack');
+      return true;
+    };
+    const filtered = async (): Promise<void> => {
+      for (;;) {
+        const d = await pullFiltered(session, new Set(['vip']), 1, 50, undefined, (k) => (skipped += k));
+        if (d) assert.equal(d.messages[0]!.tag, 'vip');
+        if (!take(d)) return;
+      }
+    };
+    const plain = async (): Promise<void> => {
+      while (take(await session.pull(3, 50)));
+    };
+    await Promise.all([filtered(), plain(), filtered(), plain()]);
+    assert.equal(new Set(seen).size, seen.length, 'no message delivered twice');
+    assert.equal(seen.length + skipped, n, 'every message delivered or skipped');
+    assert.ok(skipped > 0, 'the filtered clients skipped (and gave back) messages');
+    await session.close();
+  });
 });

@@ -6,6 +6,9 @@ import type { Delivery, GroupSession } from './group-session.js';
 
 /** Longest stretch spent skipping before the event loop gets a turn. */
 const SKIP_SLICE_MS = 10;
+/** Messages examined per pull while filtering, whatever the client's batch: skipping one message per pull (and per
+ * store fetch) was ~13x slower. What follows the client's last wanted message goes back to the session's queue. */
+const FILTER_PULL = 100;
 
 /** The tags a subscriber asked for (never empty): a message passes when it carries at least one of them. */
 export type TagFilter = ReadonlySet<string>;
@@ -55,9 +58,9 @@ export async function pullFiltered(
   for (;;) {
     const left = Math.ceil(deadline - performance.now());
     if (left <= 0 || signal?.aborted) return undefined;
-    const delivery = await session.pull(max, left, signal);
+    const delivery = await session.pull(Math.max(max, FILTER_PULL), left, signal);
     if (!delivery) return undefined;
-    const { kept, skipped } = session.skip(delivery, keep);
+    const { kept, skipped } = session.skip(delivery, keep, max);
     if (skipped > 0) onSkipped(skipped);
     if (kept) return kept;
     // Over a backlog of non-matching messages every pull answers at once (and the memory and SQLite stores fetch
