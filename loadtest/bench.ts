@@ -155,8 +155,7 @@ function bareCells(o: BenchOptions, bare: BareProcess): Cell<WrkSample>[] {
 
 /**
  * Mixed end-to-end latency (direct and through the kateway proxy; --quick: the proxy only), then WebSocket throughput on
- * one path (the proxy if there is one): with a backlog, the gateway's WebSocket loop can starve its event loop and wedge
- * the gateway (docs/BENCHMARKS.md), so it runs last, once.
+ * one path (the proxy if there is one), last: it drains the pre-filled backlog.
  */
 async function wsAndMixed(o: BenchOptions, stack: Stack, ws: WsRow[], mixed: MixedRow[], seq: { n: number }): Promise<void> {
   const avail = (['direct', 'proxy'] as const).filter((p) => stack.fronts[p]);
