@@ -6,12 +6,7 @@ import type { Acks, PartitionAck, ProduceRecord } from './kafka-client.js';
 export type SendPartition = (topic: string, records: ProduceRecord[], acks: Acks) => Promise<PartitionAck[]>;
 
 export interface ProduceBatcherOptions {
-  /**
-   * Records in one request, at most (default 400); a single larger append still goes out whole. What queued
-   * beyond it goes out in further requests of the same flush: kafkajs groups a request's records per partition
-   * with an array copy per record (quadratic in the request's size), so a few requests of a few hundred records
-   * cost less CPU than one of thousands.
-   */
+  /** Records in one request, at most (default 5,000); a single larger append still goes out whole. */
   maxBatchRecords?: number;
   /** Value+key bytes in one request, at most (default 1 MiB, Kafka's default max.request.size). */
   maxBatchBytes?: number;
@@ -33,17 +28,15 @@ interface Pending {
 interface Lane {
   queue: Pending[];
   queuedBytes: number;
-  /** Requests of the last flush not yet answered: the next flush waits for all of them. */
-  inflight: number;
+  inflight: boolean;
 }
 
 /**
  * Why: the Kafka broker handles one request per connection at a time, and kafkajs sends each `send()` as
  * its own request, so N concurrent single-message appends cost N broker round trips in a row (about 500
  * appends/s here whatever the concurrency). Like the Java producer's per-partition accumulator, this keeps
- * one flush in flight per (topic, partition, acks) and packs everything that queued meanwhile into the
- * next one: no timer and no added latency when idle, bigger batches under load. A flush is one request,
- * or a few sent together when more than `maxBatchRecords` queued.
+ * at most one request in flight per (topic, partition, acks) and packs everything that queued meanwhile
+ * into the next one: no timer and no added latency when idle, bigger batches under load.
  *
  * Each append's records stay contiguous inside the request's record batch, so an append to one partition
  * is still all-or-nothing. An append that times out while still queued is withdrawn and never written;
@@ -58,7 +51,7 @@ export class ProduceBatcher {
 
   constructor(send: SendPartition, opts: ProduceBatcherOptions = {}) {
     this.#send = send;
-    this.#maxRecords = opts.maxBatchRecords ?? 400;
+    this.#maxRecords = opts.maxBatchRecords ?? 5_000;
     this.#maxBytes = opts.maxBatchBytes ?? 1024 * 1024;
     this.#maxQueued = opts.maxQueuedBytes ?? 32 * 1024 * 1024;
   }
@@ -68,7 +61,7 @@ export class ProduceBatcher {
     const key = `${acks}\u0000${partition}\u0000${topic}`;
     let lane = this.#lanes.get(key);
     if (!lane) {
-      lane = { queue: [], queuedBytes: 0, inflight: 0 };
+      lane = { queue: [], queuedBytes: 0, inflight: false };
       this.#lanes.set(key, lane);
     }
     const bytes = records.reduce((n, r) => n + r.value.length + (r.key?.length ?? 0), 0);
@@ -88,7 +81,7 @@ export class ProduceBatcher {
       };
       l.queue.push(p);
       l.queuedBytes += bytes;
-      if (l.inflight === 0) this.#flush(key, l, topic, partition, acks);
+      if (!l.inflight) this.#flush(key, l, topic, partition, acks);
     });
   }
 
@@ -104,17 +97,7 @@ export class ProduceBatcher {
     }
   }
 
-  /** Sends everything queued on the lane, as requests of at most maxBatchRecords records / maxBatchBytes bytes. */
   #flush(key: string, lane: Lane, topic: string, partition: number, acks: Acks): void {
-    if (lane.queue.length === 0) {
-      this.#lanes.delete(key);
-      return;
-    }
-    while (lane.queue.length > 0) this.#sendOne(key, lane, topic, partition, acks);
-  }
-
-  /** Takes the next request's worth of appends off the queue and sends them as one request. */
-  #sendOne(key: string, lane: Lane, topic: string, partition: number, acks: Acks): void {
     const batch: Pending[] = [];
     let n = 0;
     let bytes = 0;
@@ -128,12 +111,16 @@ export class ProduceBatcher {
       n += next.records.length;
       bytes += next.bytes;
     }
-    lane.inflight++;
+    if (batch.length === 0) {
+      this.#lanes.delete(key);
+      return;
+    }
+    lane.inflight = true;
     const records = batch.length === 1 ? batch[0]!.records : batch.flatMap((p) => p.records);
     const finish = (acked: PartitionAck[] | null, err: unknown): void => {
-      // The last answer of a flush starts the next flush before this one's callers are answered: the queue
-      // never waits on them.
-      if (--lane.inflight === 0) this.#flush(key, lane, topic, partition, acks);
+      // Start the next request before answering this one's callers: the queue never waits on them.
+      lane.inflight = false;
+      this.#flush(key, lane, topic, partition, acks);
       const base = acked?.find((a) => a.partition === partition)?.baseOffset;
       if (base === undefined || base < 0) {
         const e = err ?? storeUnavailable(`kafka: no offset for ${topic}/${partition} in the produce answer`);
