@@ -1,7 +1,9 @@
 // Edge benchmark (limits.md method): POST 100 B via wrk, direct vs HAProxy vs this proxy, req/s and CPU µs/request.
 //
 // usage: node dist/proxy/bench/edge-bench.js [--mode overhead|balance] [--duration 8] [--rounds 3] [--pin]
-//          [--baseline DIR] [--node-flags "--max-semi-space-size=4"]
+//          [--baseline DIR] [--node-flags=--max-semi-space-size=4] [--limits]
+//   --limits adds rows with rate limits configured (local buckets, and shared through Redis on 127.0.0.1:6379)
+//   far above the load, so every request pays the admit stage; requests carry an Appid header in every row.
 //   overhead: one bare node:http backend; rows direct, haproxy (nbthread 1), proxy (1 process), proxy (2 workers).
 //   balance:  three backends, one slow (--slow-ms, default 2 ms per request); rows pub=round-robin and pub=p2c.
 // Rounds alternate the row order (A B C / C B A / ...); each cell is the median (min–max). CPU comes from
@@ -28,6 +30,7 @@ const { values: args } = parseArgs({
     baseline: { type: 'string' },
     /** Node flags for an extra "1 process, <flags>" row (space-separated). */
     'node-flags': { type: 'string' },
+    limits: { type: 'boolean', default: false },
   },
 });
 const here = dirname(fileURLToPath(import.meta.url));
@@ -137,7 +140,7 @@ function haproxyConfig(port: number, backends: number[]): string {
 const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 
 async function main(): Promise<void> {
-  writeFileSync(join(dir, 'post.lua'), 'wrk.method="POST"; wrk.body=string.rep("x",100); wrk.headers["Content-Type"]="application/octet-stream"\n');
+  writeFileSync(join(dir, 'post.lua'), 'wrk.method="POST"; wrk.body=string.rep("x",100); wrk.headers["Content-Type"]="application/octet-stream"; wrk.headers["Appid"]="bench"\n');
   const backendJs = join(here, 'bare-backend.js');
   const proxyJs = join(here, 'proxy-server.js');
   const rows: Row[] = [];
@@ -170,6 +173,11 @@ async function main(): Promise<void> {
       const flags = args['node-flags'].split(' ').filter(Boolean);
       rows.push({ name: `kateway proxy (1 process, ${flags.join(' ')})`, url: 'http://127.0.0.1:18006/v1/msgs/t/v1', proxy: [start('node', [...flags, proxyJs, '18006', '0', 'p2c', '18101'], '1')] });
       extraPorts.push(18006);
+    }
+    if (args.limits) {
+      rows.push({ name: 'kateway proxy (1 process, rate limits)', url: 'http://127.0.0.1:18007/v1/msgs/t/v1', proxy: [start('node', [proxyJs, '18007', '0', 'p2c', '18101', 'native', 'limits'], '1')] });
+      rows.push({ name: 'kateway proxy (1 process, rate limits in Redis)', url: 'http://127.0.0.1:18008/v1/msgs/t/v1', proxy: [start('node', [proxyJs, '18008', '0', 'p2c', '18101', 'native', 'redis-limits'], '1')] });
+      extraPorts.push(18007, 18008);
     }
     for (const p of [18101, 18000, 18001, 18002, 18003, 18004, ...extraPorts]) await waitPort(p); // HAProxy passes /alive to the backend
   }
