@@ -110,10 +110,9 @@ export function subRoutes(gw: GatewayContext): Route[] {
       const tracker = new DeliveryTracker(gw, session, ctx.query['ack'] === 1, subAppid);
       ctx.res.once('close', () => tracker.settle(ctx.res.writableFinished));
       const skipped = (n: number): void => gw.metrics.sub(subAppid, session.topic).filtered.inc(n);
-      // Most pulls are served from messages already fetched; only one that must wait needs the abort signal.
       const first = filter
         ? await pullFiltered(session, filter, batch, sub.longPollMs, ctx.signal, skipped)
-        : ((await session.pull(batch, 0)) ?? (await session.pull(batch, sub.longPollMs, ctx.signal)));
+        : await session.pull(batch, sub.longPollMs, ctx.signal);
       if (!first) {
         sendEmpty(ctx.res, 204, ctx.baseHeaders);
         return;
