@@ -1,7 +1,5 @@
 // The `kateway` command: `gateway` runs one gateway, `start` runs the embedded default for a quick start.
-import { runGatewayProcess } from '../gateway/main.js';
-import { runEmbedded } from './embedded.js';
-import { runProxyCommand } from './proxy-command.js';
+// Each command loads only its own modules: a proxy worker that imported the whole gateway would carry it in every process.
 
 const usage = `usage:
   kateway start [--gateways N]  embedded default: edge proxy on 127.0.0.1:10891 + N gateways (2) on SQLite, demo app
@@ -13,11 +11,11 @@ async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'gateway':
-      return runGatewayProcess(rest);
+      return (await import('../gateway/main.js')).runGatewayProcess(rest);
     case 'proxy':
-      return runProxyCommand(rest);
+      return (await import('./proxy-command.js')).runProxyCommand(rest);
     case 'start':
-      return runEmbedded(rest);
+      return (await import('./embedded.js')).runEmbedded(rest);
     case undefined:
     case '-h':
     case '--help':
