@@ -109,7 +109,9 @@ export function wsRoutes(gw: GatewayContext): { routes: Route[]; close(): Promis
 }
 
 /** Longest a WebSocket streams a backlog before other requests and sockets of the process get a turn, ms. */
-const WS_SLICE_MS = 5;
+const WS_SLICE_MS = 20;
+/** A pull that took this long waited for a message, so the event loop ran meanwhile: a new slice starts, ms. */
+const WAITED_MS = 1;
 
 async function streamToSocket(gw: GatewayContext, ws: WebSocket, session: GroupSession, subAppid: string, query: Record<string, unknown>, filter: TagFilter | undefined): Promise<void> {
   const ackMode = query['ack'] === 1;
@@ -132,8 +134,10 @@ async function streamToSocket(gw: GatewayContext, ws: WebSocket, session: GroupS
   let sliceStart = performance.now();
   while (!closed.signal.aborted) {
     let delivery;
+    const pullStarted = performance.now();
     try {
       delivery = await pullFiltered(session, filter, batch, gw.config.sub.longPollMs, closed.signal, skipped);
+      if (performance.now() - pullStarted >= WAITED_MS) sliceStart = performance.now();
     } catch (err) {
       ws.close(1011, toAppError(err, gw.log).message.slice(0, 120));
       return;
@@ -160,8 +164,8 @@ async function streamToSocket(gw: GatewayContext, ws: WebSocket, session: GroupS
     tracker.settle(written);
     // With a backlog, every pull answers at once and a fast client takes every frame synchronously, so this loop
     // would run on microtasks alone and starve every other request and socket of the process until the backlog is
-    // drained. It gives the event loop a turn every slice; not after every delivery, which would cap the socket at
-    // one message per event-loop turn (tens of ms on a busy host).
+    // drained. It gives the event loop a turn every slice of continuous streaming; not after every delivery, which
+    // would cap the socket at one message per event-loop turn (tens of ms on a busy host).
     if (performance.now() - sliceStart >= WS_SLICE_MS) {
       await setImmediate();
       sliceStart = performance.now();
