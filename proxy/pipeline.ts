@@ -1,6 +1,5 @@
 // The request pipeline, declared as an ordered list of stages: admin → route → admit → body → pick → forward (→ report).
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { Logger } from '../shared/log.js';
 import type { FrontStats } from './admin/front-stats.js';
 import { subscriberKey } from './balancer/hash-key.js';
@@ -10,6 +9,8 @@ import { AppError, ErrorCode } from '../shared/errors.js';
 import { Exchange, type ExchangeEnv } from './forward/exchange.js';
 import type { Forwarder } from './forward/forwarder.js';
 import { upstreamHeaders } from './forward/headers.js';
+import type { FrontRequest } from './front/front-request.js';
+import type { FrontResponse } from './front/front-response.js';
 import { sendError } from './forward/respond.js';
 import { rejectUpgrade, type TunnelEnv, type WsTunnels } from './forward/ws-tunnel.js';
 import type { Outcome } from './health/outlier-detector.js';
@@ -34,7 +35,7 @@ export interface PipelineDeps {
   /** The report stage (outlier detection). */
   report: (h: Host, outcome: Outcome) => void;
   /** The proxy's own endpoints; true when it answered. */
-  admin: (req: IncomingMessage, res: ServerResponse) => boolean;
+  admin: (req: FrontRequest, res: FrontResponse) => boolean;
   logger: Logger;
 }
 
@@ -43,14 +44,14 @@ export class Call {
   route: RouteMatch | undefined;
   key: string | undefined;
   host: Host | undefined;
-  body: Buffer | IncomingMessage | null = null;
+  body: Buffer | Readable | null = null;
   /** The stage to continue from after one returned LATER. */
   resumeAt = 0;
   state: PipelineState;
   constructor(
-    readonly req: IncomingMessage,
+    readonly req: FrontRequest,
     /** Undefined for an upgrade. */
-    readonly res: ServerResponse | undefined,
+    readonly res: FrontResponse | undefined,
     readonly socket: Duplex | undefined,
     readonly head: Buffer | undefined,
     readonly listener: ListenerConfig,
@@ -72,8 +73,8 @@ export const LATER = 2;
 type StageResult = typeof NEXT | typeof DONE | typeof LATER;
 type Stage = (p: Pipeline, c: Call) => StageResult;
 
-const contentLength = (req: IncomingMessage): number => {
-  const v = req.headers['content-length'];
+const contentLength = (req: FrontRequest): number => {
+  const v = req.header('content-length');
   return v === undefined ? 0 : Number(v) || 0;
 };
 
@@ -88,7 +89,7 @@ export const STAGES: readonly { name: string; run: Stage }[] = [
     name: 'route',
     run: (_p, c) => {
       const svc = c.listener.service;
-      c.route = svc === 'all' ? matchRoute(c.req.method ?? 'GET', c.req.url ?? '/') : fixedRoute(svc);
+      c.route = svc === 'all' ? matchRoute(c.req.method, c.req.url) : fixedRoute(svc);
       return NEXT;
     },
   },
@@ -132,12 +133,12 @@ export class Pipeline implements ExchangeEnv, TunnelEnv {
     return this.#state.cfg.upstream.connectTimeoutMs;
   }
 
-  handle(req: IncomingMessage, res: ServerResponse, listener: ListenerConfig): void {
+  handle(req: FrontRequest, res: FrontResponse, listener: ListenerConfig): void {
     this.front.requests++;
     this.#run(new Call(req, res, undefined, undefined, listener, this.#state), 0);
   }
 
-  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, listener: ListenerConfig): void {
+  upgrade(req: FrontRequest, socket: Duplex, head: Buffer, listener: ListenerConfig): void {
     this.front.upgrades++;
     this.#run(new Call(req, undefined, socket, head, listener, this.#state), 0);
   }
@@ -161,7 +162,7 @@ export class Pipeline implements ExchangeEnv, TunnelEnv {
   }
 
   admit(c: Call): StageResult {
-    const d = c.state.admission.check({ appid: header(c.req, 'appid'), topic: c.route!.topic, bytes: contentLength(c.req) });
+    const d = c.state.admission.check({ appid: c.req.header('appid'), topic: c.route!.topic, bytes: contentLength(c.req) });
     if (d === undefined) return NEXT;
     if (!(d instanceof Promise)) return this.#admitted(c, d) ? NEXT : DONE;
     d.then(
@@ -193,21 +194,19 @@ export class Pipeline implements ExchangeEnv, TunnelEnv {
   readBody(c: Call): StageResult {
     const req = c.req;
     if (!c.res) return NEXT; // upgrades carry no body
-    const te = req.headers['transfer-encoding'];
-    const cl = req.headers['content-length'];
+    const te = req.header('transfer-encoding');
+    const cl = req.header('content-length');
     if (te === undefined && (cl === undefined || cl === '0')) return NEXT;
     if (te !== undefined || Number(cl) > c.state.cfg.upstream.bufferBodyBytes) {
-      c.body = req;
+      c.body = req.stream();
       return NEXT;
     }
-    const chunks: Buffer[] = [];
-    let n = 0;
-    req.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      n += chunk.length;
-    });
-    req.once('end', () => {
-      c.body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, n);
+    if (req.complete) {
+      req.readAll((body) => (c.body = body));
+      return NEXT;
+    }
+    req.readAll((body) => {
+      c.body = body;
       this.#later(c);
     });
     return LATER;
@@ -215,12 +214,11 @@ export class Pipeline implements ExchangeEnv, TunnelEnv {
 
   pickStage(c: Call): StageResult {
     const route = c.route!;
-    if (route.sticky) c.key = subscriberKey(header(c.req, 'appid'), c.req.url ?? '/', route.pathGroup);
+    if (route.sticky) c.key = subscriberKey(c.req.header('appid'), c.req.url, route.pathGroup);
     const host = c.state.policies[route.service].pick(this.deps.registry.set(route.service), c.key === undefined ? undefined : { key: c.key });
     if (!host) {
       this.front.noUpstream++;
       c.fail(new AppError(ErrorCode.PX_NO_UPSTREAM, `proxy: no ${route.service} gateway available`));
-      if (c.body && !Buffer.isBuffer(c.body)) c.body.resume(); // discard an unread streamed body
       return DONE;
     }
     c.host = host;
@@ -253,10 +251,4 @@ export class Pipeline implements ExchangeEnv, TunnelEnv {
   report(h: Host, outcome: Outcome): void {
     this.deps.report(h, outcome);
   }
-}
-
-/** First value of a request header (Node lower-cases names). */
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }

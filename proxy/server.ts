@@ -1,34 +1,44 @@
-// Front listeners: node:http servers feeding the pipeline, reconciled on reload, drained on close.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// Front listeners: raw TCP servers whose connections parse requests with llhttp (front/), reconciled on reload, drained on close.
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from '../shared/log.js';
 import type { ClientConfig, ListenerConfig } from './config.js';
+import { FrontConnection, type ConnectionHost } from './front/front-connection.js';
+import type { FrontRequest } from './front/front-request.js';
+import type { FrontResponse } from './front/front-response.js';
 import type { Pipeline } from './pipeline.js';
 
-interface Entry {
+interface Entry extends ConnectionHost {
   /** Mutable binding: a reload may change the service of a listener in place. */
   cfg: ListenerConfig;
   server: Server;
   address: AddressInfo;
   draining: boolean;
+  readonly connections: Set<FrontConnection>;
 }
 
 const keyOf = (l: ListenerConfig): string => `${l.host}:${l.port}`;
 
+/** The sweep that enforces client timeouts runs this often at most (and twice per shortest timeout at least). */
+const SWEEP_MAX_MS = 1_000;
+
 /**
- * One node:http server per configured listener. A listener is identified by host:port: on reload new ones start,
+ * One TCP server per configured listener. A listener is identified by host:port: on reload new ones start,
  * removed ones drain (stop accepting, close idle keep-alive connections, answer in-flight requests with
- * Connection: close), and kept ones pick up a changed service without touching their connections.
+ * Connection: close), and kept ones pick up a changed service without touching their connections. Client timeouts
+ * are checked by one sweep timer over all connections, not by a timer per request.
  */
 export class FrontServer {
   readonly #pipeline: Pipeline;
   readonly #log: Logger;
   /** By bound address:port. */
   readonly #entries = new Map<string, Entry>();
+  /** Draining listeners whose connections the sweep still watches. */
+  readonly #draining = new Set<Entry>();
   readonly #onDeadline: () => void;
   #client: ClientConfig;
+  #sweep: NodeJS.Timeout | undefined;
 
-  /** `onDeadline` ends what the HTTP server does not track: upgraded (WebSocket) sockets. */
+  /** `onDeadline` ends what the listeners do not track: upgraded (WebSocket) sockets. */
   constructor(pipeline: Pipeline, client: ClientConfig, logger: Logger, onDeadline: () => void) {
     this.#pipeline = pipeline;
     this.#client = client;
@@ -43,6 +53,7 @@ export class FrontServer {
   /** Brings the listeners in line with `listeners`; resolves when new ones listen (removed ones drain on their own). */
   async apply(listeners: readonly ListenerConfig[], client: ClientConfig, drainTimeoutMs: number): Promise<void> {
     this.#client = client;
+    this.#restartSweep();
     const kept = new Set<Entry>();
     const toStart: ListenerConfig[] = [];
     for (const l of listeners) {
@@ -56,7 +67,6 @@ export class FrontServer {
       }
       kept.add(e);
       e.cfg = l;
-      this.#tune(e.server);
     }
     for (const [key, e] of this.#entries) {
       if (kept.has(e)) continue;
@@ -74,18 +84,31 @@ export class FrontServer {
     const entries = [...this.#entries.values()];
     this.#entries.clear();
     await Promise.all(entries.map((e) => this.#drain(e, drainTimeoutMs)));
+    clearInterval(this.#sweep);
+    this.#sweep = undefined;
   }
 
   async #start(l: ListenerConfig): Promise<Entry> {
     const pipeline = this.#pipeline;
-    const server = createServer({ noDelay: true });
-    const entry: Entry = { cfg: l, server, address: { address: l.host, family: 'IPv4', port: l.port }, draining: false };
-    this.#tune(server);
-    server.on('request', (req, res) => {
-      if (entry.draining) res.shouldKeepAlive = false;
-      pipeline.handle(req, res, entry.cfg);
+    const server = createServer({ noDelay: true, allowHalfOpen: true });
+    const connections = new Set<FrontConnection>();
+    const entry: Entry = {
+      cfg: l,
+      server,
+      address: { address: l.host, family: 'IPv4', port: l.port },
+      draining: false,
+      connections,
+      request: (req: FrontRequest, res: FrontResponse) => pipeline.handle(req, res, entry.cfg),
+      upgrade: (req: FrontRequest, socket: Socket, head: Buffer) => pipeline.upgrade(req, socket, head, entry.cfg),
+      forget: (c: FrontConnection) => void connections.delete(c),
+    };
+    server.on('connection', (socket: Socket) => {
+      if (entry.draining) {
+        socket.destroy();
+        return;
+      }
+      connections.add(new FrontConnection(socket, entry));
     });
-    server.on('upgrade', (req, socket, head: Buffer) => pipeline.upgrade(req, socket, head, entry.cfg));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host: l.host, port: l.port }, () => {
@@ -99,26 +122,33 @@ export class FrontServer {
     return entry;
   }
 
-  #tune(server: Server): void {
-    server.keepAliveTimeout = this.#client.keepAliveTimeoutMs;
-    server.headersTimeout = this.#client.headersTimeoutMs;
-    server.requestTimeout = this.#client.requestTimeoutMs;
+  #restartSweep(): void {
+    clearInterval(this.#sweep);
+    const c = this.#client;
+    const shortest = Math.min(...[c.keepAliveTimeoutMs, c.headersTimeoutMs, c.requestTimeoutMs].filter((t) => t > 0), SWEEP_MAX_MS * 2);
+    this.#sweep = setInterval(() => {
+      const now = Date.now();
+      for (const e of [...this.#entries.values(), ...this.#draining]) for (const conn of e.connections) conn.checkTimeouts(now, c);
+    }, Math.max(10, Math.floor(shortest / 2)));
+    this.#sweep.unref();
   }
 
   #drain(e: Entry, drainTimeoutMs: number): Promise<void> {
     e.draining = true;
+    this.#draining.add(e);
     return new Promise<void>((resolve) => {
       const force = setTimeout(() => {
         this.#log.warn('drain deadline passed; closing remaining connections', { port: e.address.port });
-        e.server.closeAllConnections();
+        for (const conn of e.connections) conn.socket.destroy();
         this.#onDeadline();
       }, drainTimeoutMs);
       force.unref();
       e.server.close(() => {
         clearTimeout(force);
+        this.#draining.delete(e);
         resolve();
       });
-      e.server.closeIdleConnections();
+      for (const conn of e.connections) conn.closeIfIdle();
     });
   }
 }

@@ -1,5 +1,6 @@
 // The proxy's own endpoints, on every listener: /alive, /proxy/v1/status, /proxy/metrics (not forwarded).
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FrontRequest } from '../front/front-request.js';
+import type { FrontResponse } from '../front/front-response.js';
 import { sendJson } from '../forward/respond.js';
 import { mergeStatus } from './merge-status.js';
 import { renderMetrics } from './metrics.js';
@@ -14,7 +15,7 @@ export type StatusCollector = () => Promise<ProxyStatus[]>;
  * /v1/status and /metrics, which clients reach through the proxy (routed to the man listener). With workers, the
  * numbers are summed over all of them (whichever worker takes the request).
  */
-export function adminHandler(src: StatusSource, collect?: StatusCollector): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function adminHandler(src: StatusSource, collect?: StatusCollector): (req: FrontRequest, res: FrontResponse) => boolean {
   const status = async (): Promise<ProxyStatus> => {
     if (!collect) return buildStatus(src);
     try {
@@ -25,7 +26,7 @@ export function adminHandler(src: StatusSource, collect?: StatusCollector): (req
     }
   };
   return (req, res) => {
-    const url = req.url ?? '';
+    const url = req.url;
     if (url.charCodeAt(1) !== 97 /* a */ && url.charCodeAt(1) !== 112 /* p */) return false;
     const path = url.split('?', 1)[0];
     if (path === '/alive') {
@@ -40,7 +41,7 @@ export function adminHandler(src: StatusSource, collect?: StatusCollector): (req
         return;
       }
       const text = renderMetrics(st);
-      res.writeHead(200, ['content-type', 'text/plain; version=0.0.4; charset=utf-8', 'content-length', String(Buffer.byteLength(text))]);
+      res.writeHead(200, undefined, ['content-type', 'text/plain; version=0.0.4; charset=utf-8', 'content-length', String(Buffer.byteLength(text))]);
       res.end(text);
     });
     return true;

@@ -1,7 +1,9 @@
 // One client request on its way through a gateway: the undici dispatch handler, retries of never-sent attempts.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { FrontStats } from '../admin/front-stats.js';
 import type { Outcome } from '../health/outlier-detector.js';
+import type { FrontRequest } from '../front/front-request.js';
+import type { FrontResponse } from '../front/front-response.js';
 import type { Host } from '../upstream/host.js';
 import type { Forwarder } from './forwarder.js';
 import { watchClient, unwatchClient, type ClientBound } from './client-watch.js';
@@ -29,8 +31,8 @@ export interface ExchangeEnv {
  * nothing reached the gateway, so only then may the request go to another gateway (a publish is never sent twice).
  */
 export class Exchange implements UpstreamHandler, ClientBound {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  readonly req: FrontRequest;
+  readonly res: FrontResponse;
   /** Affinity key for hashing policies. */
   readonly key: string | undefined;
   /** Hosts already attempted (retries avoid them). */
@@ -48,11 +50,11 @@ export class Exchange implements UpstreamHandler, ClientBound {
 
   constructor(
     env: ExchangeEnv,
-    req: IncomingMessage,
-    res: ServerResponse,
+    req: FrontRequest,
+    res: FrontResponse,
     key: string | undefined,
     headers: string[],
-    body: Buffer | IncomingMessage | null,
+    body: Buffer | Readable | null,
     timeoutMs: number,
   ) {
     this.#env = env;
@@ -60,13 +62,13 @@ export class Exchange implements UpstreamHandler, ClientBound {
     this.res = res;
     this.key = key;
     this.#bodyBytes = Buffer.isBuffer(body) ? body.length : 0;
-    const cl = req.headers['content-length'];
+    const cl = req.header('content-length');
     this.#opts = {
-      method: req.method ?? 'GET',
-      path: req.url ?? '/',
+      method: req.method,
+      path: req.url,
       headers,
       body,
-      bodyLength: cl === undefined || req.headers['transfer-encoding'] !== undefined ? undefined : Number(cl),
+      bodyLength: cl === undefined || req.header('transfer-encoding') !== undefined ? undefined : Number(cl),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     };
@@ -105,8 +107,14 @@ export class Exchange implements UpstreamHandler, ClientBound {
     this.#status = status;
     this.#resume = resume;
     this.host!.stats.responses[(status / 100) | 0]!++;
-    if (this.#env.draining) this.res.shouldKeepAlive = false; // Node then sends Connection: close and closes after
-    this.res.writeHead(status, statusText, headers);
+    if (this.#env.draining) this.res.shouldKeepAlive = false; // the response then says Connection: close and the connection ends
+    try {
+      this.res.writeHead(status, statusText, headers);
+    } catch (err) {
+      // A header the client must not see (CR/LF, bad name): the gateway's response cannot be passed on.
+      this.#abort?.(err as Error);
+      return false;
+    }
     return true;
   }
 
@@ -115,7 +123,7 @@ export class Exchange implements UpstreamHandler, ClientBound {
     if (this.res.write(chunk)) return true;
     // Client slower than the gateway: undici stops reading until the client drains (chunked sub batches).
     this.#onDrain ??= () => this.#resume?.();
-    this.res.once('drain', this.#onDrain);
+    this.res.onceDrain(this.#onDrain);
     return false;
   }
 

@@ -2,7 +2,7 @@
 
 /**
  * RFC 9110 §7.6.1 (Connection, Proxy-Connection, Keep-Alive, TE, Transfer-Encoding, Upgrade), Trailer, plus
- * Proxy-Authorization and Expect, which the proxy has already acted on (Node answers 100-continue itself).
+ * Proxy-Authorization and Expect, which the proxy has already acted on (the front answers 100-continue itself).
  */
 export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection',

@@ -1,8 +1,9 @@
 // WebSocket upgrades: forward the handshake on a fresh TCP connection, then splice the two sockets byte for byte.
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { FrontStats } from '../admin/front-stats.js';
+import type { FrontRequest } from '../front/front-request.js';
 import { errmsgBody, type AppError } from '../../shared/errors.js';
 import type { Outcome } from '../health/outlier-detector.js';
 import type { Host, Service } from '../upstream/host.js';
@@ -31,7 +32,7 @@ export class WsTunnels {
     return this.#open.size;
   }
 
-  open(env: TunnelEnv, req: IncomingMessage, client: Duplex, head: Buffer, host: Host, key: string | undefined, tried: Host[] = []): void {
+  open(env: TunnelEnv, req: FrontRequest, client: Duplex, head: Buffer, host: Host, key: string | undefined, tried: Host[] = []): void {
     host.inflight++;
     host.stats.requests++;
     const upstream = connect({ host: host.hostname, port: host.port });

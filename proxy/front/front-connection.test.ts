@@ -1,0 +1,135 @@
+// The raw front over real sockets: pipelining, Expect: 100-continue, Connection: close, HTTP/1.0, HEAD, bad input, client timeouts.
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { afterEach, describe, it } from 'node:test';
+import { startHarness, waitFor, type Harness } from '../testing/proxy-harness.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+/** A raw client connection that collects everything the proxy sends. */
+async function open(port: number): Promise<{ sock: Socket; text: () => string; until: (done: (t: string) => boolean) => Promise<string>; closed: Promise<void> }> {
+  const sock = connect({ host: '127.0.0.1', port });
+  await new Promise<void>((r) => sock.once('connect', r));
+  let text = '';
+  const waiters = new Set<() => void>();
+  const closed = new Promise<void>((r) => sock.once('close', () => r()));
+  sock.on('data', (c: Buffer) => {
+    text += c.toString('latin1');
+    for (const w of waiters) w();
+  });
+  sock.on('error', () => undefined);
+  const until = (done: (t: string) => boolean): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!done(text)) return;
+        waiters.delete(check);
+        resolve(text);
+      };
+      waiters.add(check);
+      void closed.then(() => (done(text) ? resolve(text) : reject(new Error(`connection closed; got ${JSON.stringify(text)}`))));
+      check();
+    });
+  return { sock, text: () => text, until, closed };
+}
+
+const count = (t: string, s: string): number => t.split(s).length - 1;
+
+describe('raw front > connections', () => {
+  it('answers pipelined requests in order, one at a time, on one connection', async () => {
+    h = await startHarness(1);
+    const c = await open(h.proxy.address.port);
+    c.sock.write('POST /v1/msgs/a/v1 HTTP/1.1\r\nhost: x\r\ncontent-length: 3\r\n\r\nabcGET /v1/status?n=2 HTTP/1.1\r\nhost: x\r\n\r\n');
+    const t = await c.until((x) => count(x, '\r\n0\r\n\r\n') === 2);
+    assert.ok(t.startsWith('HTTP/1.1 201 '), t);
+    assert.ok(t.indexOf('"url":"/v1/msgs/a/v1"') < t.indexOf('"url":"/v1/status?n=2"'), 'responses in request order');
+    c.sock.destroy();
+  });
+
+  it('sends 100 Continue before the body of an Expect: 100-continue request, and 417 for other expectations', async () => {
+    h = await startHarness(1);
+    const c = await open(h.proxy.address.port);
+    c.sock.write('POST /v1/msgs/a/v1 HTTP/1.1\r\nhost: x\r\nexpect: 100-continue\r\ncontent-length: 5\r\n\r\n');
+    await c.until((x) => x.startsWith('HTTP/1.1 100 Continue\r\n\r\n'));
+    c.sock.write('hello');
+    const t = await c.until((x) => x.includes('"bodyBytes":5'));
+    assert.match(t, /HTTP\/1.1 201 /);
+    const d = await open(h.proxy.address.port);
+    d.sock.write('POST /v1/msgs/a/v1 HTTP/1.1\r\nhost: x\r\nexpect: something\r\ncontent-length: 1\r\n\r\nx');
+    await d.closed;
+    assert.match(d.text(), /^HTTP\/1.1 417 /);
+    assert.match(d.text(), /\{"errmsg":"[^"]+"\}$/);
+    c.sock.destroy();
+  });
+
+  it('answers malformed requests 400 with a JSON errmsg and closes', async () => {
+    h = await startHarness(1);
+    const c = await open(h.proxy.address.port);
+    c.sock.write('GARBAGE\r\n\r\n');
+    await c.closed;
+    assert.match(c.text(), /^HTTP\/1.1 400 /);
+    assert.match(c.text(), /connection: close/);
+    assert.match(c.text(), /\{"errmsg":"proxy: malformed request"\}$/);
+  });
+
+  it('closes after the response when the client sends Connection: close', async () => {
+    h = await startHarness(1);
+    const c = await open(h.proxy.address.port);
+    c.sock.write('GET /v1/status HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
+    await c.closed;
+    assert.match(c.text(), /^HTTP\/1.1 200 /);
+    assert.match(c.text(), /connection: close\r\n/);
+    assert.ok(c.text().endsWith('"xff":"127.0.0.1"}\r\n0\r\n\r\n'), c.text());
+  });
+
+  it('re-chunks a streamed response for HTTP/1.1, ends it with the connection for HTTP/1.0, and sends no body for HEAD', async () => {
+    h = await startHarness(1);
+    const a = await open(h.proxy.address.port);
+    a.sock.write('GET /v1/msgs/app/t/v1?chunks=3 HTTP/1.1\r\nhost: x\r\nappid: app\r\n\r\n');
+    const t = await a.until((x) => x.endsWith('0\r\n\r\n'));
+    assert.match(t, /transfer-encoding: chunked\r\n/);
+    assert.match(t, /8\r\nchunk-0;\r\n8\r\nchunk-1;\r\n8\r\nchunk-2;\r\n0\r\n\r\n$/);
+    a.sock.destroy();
+    const b = await open(h.proxy.address.port);
+    b.sock.write('GET /v1/msgs/app/t/v1?chunks=2 HTTP/1.0\r\nappid: app\r\n\r\n');
+    await b.closed;
+    assert.doesNotMatch(b.text(), /transfer-encoding/);
+    assert.ok(b.text().endsWith('\r\n\r\nchunk-0;chunk-1;'), b.text());
+    const c = await open(h.proxy.address.port);
+    c.sock.write('HEAD /v1/status HTTP/1.1\r\nhost: x\r\n\r\nGET /v1/status?after=head HTTP/1.1\r\nhost: x\r\n\r\n');
+    const u = await c.until((x) => x.includes('after=head'));
+    assert.equal(count(u, 'HTTP/1.1 200 '), 2, 'the HEAD response carried no body to confuse the next one');
+    c.sock.destroy();
+  });
+});
+
+describe('raw front > client half-close', () => {
+  it('abandons the request in flight of a client that closes its side, and closes the connection', async () => {
+    h = await startHarness(1);
+    const c = await open(h.proxy.address.port);
+    c.sock.write('POST /v1/msgs/a/v1 HTTP/1.1\r\nhost: x\r\nx-hold: hc\r\ncontent-length: 1\r\n\r\nx');
+    await h.gateways[0]!.held('hc');
+    c.sock.end();
+    await c.closed;
+    const g = h.gateways[0]!;
+    await waitFor(() => g.abandoned === 1, 3_000, 'the upstream request to be closed');
+  });
+});
+
+describe('raw front > client timeouts', () => {
+  it('answers 408 when the head does not arrive within headersTimeoutMs, and closes idle keep-alive connections', async () => {
+    h = await startHarness(1, { client: { headersTimeoutMs: 150, keepAliveTimeoutMs: 150 } });
+    const slow = await open(h.proxy.address.port);
+    slow.sock.write('GET /v1/status HTTP/1.1\r\nhost: x\r\n');
+    await slow.closed;
+    assert.match(slow.text(), /^HTTP\/1.1 408 /);
+    const idle = await open(h.proxy.address.port);
+    idle.sock.write('GET /v1/status HTTP/1.1\r\nhost: x\r\n\r\n');
+    await idle.until((x) => x.endsWith('\r\n0\r\n\r\n'));
+    await idle.closed; // closed by the proxy once idle past keepAliveTimeoutMs
+    assert.equal(count(idle.text(), 'HTTP/1.1 '), 1);
+  });
+});

@@ -1,0 +1,289 @@
+// One client connection of the raw front: parses requests with llhttp, serves them one at a time, keeps alive.
+import type { Socket } from 'node:net';
+import { errmsgBody, AppError, ErrorCode } from '../../shared/errors.js';
+import { FrontRequest, type BodyFlow } from './front-request.js';
+import { FrontResponse, type ResponseOwner } from './front-response.js';
+import { RequestParser, type ParseFailure, type RequestEvents, type StreamHandle } from './llhttp.js';
+
+/** Where a connection hands its requests, and what it asks of its listener. */
+export interface ConnectionHost {
+  readonly draining: boolean;
+  request(req: FrontRequest, res: FrontResponse): void;
+  /** The socket now belongs to the upgrade (WebSocket tunnel); `head` = bytes after the request head. */
+  upgrade(req: FrontRequest, socket: Socket, head: Buffer): void;
+  forget(conn: FrontConnection): void;
+}
+
+/** Client timeouts, ms (0 = none). */
+export interface ConnectionTimeouts {
+  keepAliveTimeoutMs: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+}
+
+const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
+
+/** A proxy-written error on a connection that then closes (parse errors, timeouts, expectations). */
+function closingError(status: number, reason: string, errmsg: string): string {
+  const body = errmsg ? errmsgBody(new AppError(ErrorCode.PX_BAD_REQUEST, errmsg)) : '';
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+    `server: kateway-proxy\r\nconnection: close\r\n\r\n${body}`
+  );
+}
+
+/**
+ * Requests are served in order, one at a time: a pipelined request waits (its body buffered, the socket paused)
+ * until the response before it is complete and that request's body fully read or discarded. Timeouts are checked
+ * by the listener's sweep (`checkTimeouts`), not by a timer per request: head within headersTimeoutMs and whole
+ * request within requestTimeoutMs of its first byte (408), idle keep-alive within keepAliveTimeoutMs.
+ */
+export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
+  readonly socket: Socket;
+  readonly #host: ConnectionHost;
+  readonly #parser: RequestParser;
+  /** The request whose bytes the parser is reading. */
+  #reading: FrontRequest | undefined;
+  /** The request being answered. */
+  #serving: FrontRequest | undefined;
+  #response: FrontResponse | undefined;
+  readonly #waiting: FrontRequest[] = [];
+  #upgrade: FrontRequest | undefined;
+  /** Date.now() at the first byte of the request being read; 0 between requests. */
+  #messageStart = 0;
+  #headDone = false;
+  #idleSince = Date.now();
+  #bodyPaused = false;
+  #closed = false;
+  /** The native handle llhttp reads from (undefined: reads come as 'data' events). */
+  #handle: StreamHandle | undefined;
+  #readStopped = false;
+
+  constructor(socket: Socket, host: ConnectionHost) {
+    this.socket = socket;
+    this.#host = host;
+    this.#parser = new RequestParser(this);
+    const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
+    if (handle?.isStreamBase) {
+      this.#handle = handle;
+      this.#parser.consume(handle, this.#onExecute);
+    } else socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('error', () => socket.destroy());
+    socket.once('close', () => this.#onClose());
+  }
+
+  get draining(): boolean {
+    return this.#host.draining;
+  }
+
+  /** No request in flight or arriving: safe to close when draining. */
+  get idle(): boolean {
+    return this.#serving === undefined && this.#messageStart === 0;
+  }
+
+  /** Closes the connection if idle (drain); otherwise the current response ends it. */
+  closeIfIdle(): void {
+    if (this.idle) this.socket.end();
+  }
+
+  checkTimeouts(now: number, t: ConnectionTimeouts): void {
+    if (this.#closed) return;
+    const start = this.#messageStart;
+    if (start !== 0) {
+      if ((!this.#headDone && t.headersTimeoutMs > 0 && now - start >= t.headersTimeoutMs) || (t.requestTimeoutMs > 0 && now - start >= t.requestTimeoutMs)) {
+        this.#abandon(408, 'Request Timeout', '');
+      }
+    } else if (this.#serving === undefined && t.keepAliveTimeoutMs > 0 && now - this.#idleSince >= t.keepAliveTimeoutMs) {
+      this.socket.destroy();
+    }
+  }
+
+  // --- parser events ---
+
+  onMessageBegin(): void {
+    this.#messageStart = Date.now();
+    this.#headDone = false;
+  }
+
+  onHead(minor: number, headers: string[], method: string, url: string, upgrade: boolean, keepAlive: boolean): 0 | 2 {
+    this.#headDone = true;
+    const req = new FrontRequest(method, url, headers, this.socket, minor === 0, keepAlive, this);
+    if (upgrade && method !== 'CONNECT') {
+      this.#upgrade = req;
+      return 2;
+    }
+    this.#reading = req;
+    if (this.#serving) {
+      this.#waiting.push(req);
+      this.#updateFlow();
+    } else this.#serve(req);
+    return 0;
+  }
+
+  onBody(chunk: Buffer): void {
+    this.#reading?.push(chunk);
+  }
+
+  onMessageComplete(): void {
+    const req = this.#reading;
+    this.#reading = undefined;
+    this.#messageStart = 0;
+    if (!req) return;
+    req.end();
+    if (req === this.#serving && this.#response === undefined) this.#next();
+  }
+
+  // --- body flow (a streamed body whose consumer is slower than the client) ---
+
+  pauseBody(): void {
+    this.#bodyPaused = true;
+    this.#updateFlow();
+  }
+
+  resumeBody(): void {
+    this.#bodyPaused = false;
+    this.#updateFlow();
+  }
+
+  // --- responses ---
+
+  responseDone(res: FrontResponse, keepAlive: boolean): void {
+    if (res !== this.#response) return;
+    this.#response = undefined;
+    const req = this.#serving!;
+    if (!keepAlive) {
+      this.#serving = undefined;
+      this.socket.end();
+      return;
+    }
+    if (!req.complete) {
+      req.discard(); // the next request starts when this body has been read past
+      return;
+    }
+    this.#next();
+  }
+
+  #serve(req: FrontRequest): void {
+    this.#serving = req;
+    const res = new FrontResponse(this, req.keepAlive, req.http10, req.method === 'HEAD');
+    this.#response = res;
+    const expect = req.header('expect');
+    if (expect !== undefined) {
+      if (expect.toLowerCase() !== '100-continue') {
+        this.#abandon(417, 'Expectation Failed', 'proxy: unsupported expectation');
+        return;
+      }
+      if (!req.http10 && !req.complete) this.socket.write(CONTINUE);
+    }
+    this.#host.request(req, res);
+  }
+
+  #next(): void {
+    this.#serving = undefined;
+    this.#bodyPaused = false; // whatever the last body's consumer asked no longer matters
+    const req = this.#waiting.shift();
+    if (req) {
+      this.#serve(req);
+      this.#updateFlow();
+      return;
+    }
+    this.#idleSince = Date.now();
+    this.#updateFlow();
+    if (this.#host.draining && this.idle) this.socket.end();
+  }
+
+  #updateFlow(): void {
+    if (this.#closed) return;
+    const stop = this.#bodyPaused || this.#waiting.length > 0;
+    const h = this.#handle;
+    if (!h) {
+      if (stop) this.socket.pause();
+      else this.socket.resume();
+      return;
+    }
+    if (stop === this.#readStopped) return;
+    this.#readStopped = stop;
+    if (stop) h.readStop();
+    else h.readStart();
+  }
+
+  readonly #onData = (chunk: Buffer): void => this.#afterExecute(this.#parser.execute(chunk), chunk);
+
+  readonly #onExecute = (r: number | ParseFailure): void => this.#afterExecute(r, undefined);
+
+  #afterExecute(r: number | ParseFailure, chunk: Buffer | undefined): void {
+    if (typeof r !== 'number') {
+      this.#parseFailed(r);
+      return;
+    }
+    const up = this.#upgrade;
+    if (up) {
+      this.#upgrade = undefined;
+      this.#messageStart = 0;
+      if (this.#serving) {
+        // An upgrade pipelined behind a request in flight: not supported.
+        this.socket.destroy();
+        return;
+      }
+      const data = chunk ?? this.#parser.currentBuffer();
+      this.#detach();
+      this.#host.upgrade(up, this.socket, data.subarray(r));
+    }
+  }
+
+  /** The client closed its side: as node:http does, a request still in flight is abandoned (the client is gone). */
+  readonly #onEnd = (): void => {
+    const err = this.#parser.finish();
+    if (err || this.#messageStart !== 0 || this.#serving !== undefined) this.socket.destroy();
+    else this.socket.end();
+  };
+
+  #parseFailed(err: ParseFailure): void {
+    if (this.#serving) {
+      this.socket.destroy(); // garbage behind a request in flight: its response cannot be followed by an error
+      return;
+    }
+    if (err.code === 'HPE_HEADER_OVERFLOW') this.#abandon(431, 'Request Header Fields Too Large', 'proxy: request head too large');
+    else this.#abandon(400, 'Bad Request', 'proxy: malformed request');
+  }
+
+  /** Answers with an error and closes (nothing more is read from this connection). */
+  #abandon(status: number, reason: string, errmsg: string): void {
+    this.#detach();
+    const res = this.#response;
+    this.#response = undefined;
+    if (res?.headersSent) {
+      this.socket.destroy();
+      return;
+    }
+    this.socket.end(closingError(status, reason, errmsg));
+  }
+
+  /** Stops reading requests from the socket. */
+  #detach(): void {
+    this.socket.off('data', this.#onData);
+    this.socket.off('end', this.#onEnd);
+    this.#release();
+  }
+
+  #onClose(): void {
+    this.#reading?.abort();
+    for (const r of this.#waiting) r.abort();
+    this.#release();
+  }
+
+  #release(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const h = this.#handle;
+    if (h) {
+      this.#handle = undefined;
+      this.#parser.unconsume();
+      if (this.#readStopped && !this.socket.destroyed) h.readStart();
+    }
+    this.#host.forget(this);
+    // Not from within the parser's own callbacks: freeing it under its feet would crash the process.
+    setImmediate(() => this.#parser.close());
+  }
+}

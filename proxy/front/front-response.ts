@@ -1,0 +1,159 @@
+// The response to one client request, written straight to the socket: status line, headers, body (length or chunked).
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** What a response tells its connection. */
+export interface ResponseOwner {
+  readonly socket: Socket;
+  /** True while the listener drains: every response then ends the connection. */
+  readonly draining: boolean;
+  /** The response is complete (or cut short); `keepAlive` = the connection may carry the next request. */
+  responseDone(res: FrontResponse, keepAlive: boolean): void;
+}
+
+/** Header names and values as node:http accepts them (no CR, LF or NUL: no response splitting). */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/** Head and body below this size go out as one Buffer (one write, no writev). */
+const JOIN_LIMIT = 16 * 1024;
+
+export class InvalidHeaderError extends Error {
+  readonly code = 'PX_INVALID_HEADER';
+}
+
+/**
+ * Framing as received from upstream: a Content-Length header is kept and the body is written as is; without one
+ * the body is chunk-encoded (HTTP/1.1 clients) or ends with the connection (HTTP/1.0 clients). No body for HEAD,
+ * 1xx, 204 and 304. The head waits for the first body bytes so that head and a small body leave in one write.
+ * `Connection: close` is sent when the client asked for it, when draining, or when `shouldKeepAlive` was cleared.
+ */
+export class FrontResponse {
+  /** Cleared to end the connection after this response. */
+  shouldKeepAlive: boolean;
+  headersSent = false;
+  #head: string | undefined;
+  #chunked = false;
+  #bodyless = false;
+  #keep = true;
+  #finished = false;
+  #corked = false;
+  readonly #owner: ResponseOwner;
+  readonly #http10: boolean;
+  readonly #isHead: boolean;
+
+  constructor(owner: ResponseOwner, keepAlive: boolean, http10: boolean, isHead: boolean) {
+    this.#owner = owner;
+    this.shouldKeepAlive = keepAlive;
+    this.#http10 = http10;
+    this.#isHead = isHead;
+  }
+
+  get destroyed(): boolean {
+    return this.#owner.socket.destroyed;
+  }
+
+  /** Status and headers ([name, value, ...]); written with the first body bytes or at `end`. */
+  writeHead(status: number, statusText: string | undefined, headers: readonly string[]): void {
+    const text = statusText || STATUS_CODES[status] || '';
+    if (BAD_VALUE.test(text)) throw new InvalidHeaderError('invalid status text');
+    let head = `HTTP/1.1 ${status} ${text}\r\n`;
+    let length = false;
+    let keep = this.shouldKeepAlive && !this.#owner.draining;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
+      const value = headers[i + 1]!;
+      if (!TOKEN.test(name) || BAD_VALUE.test(value)) throw new InvalidHeaderError(`invalid header ${JSON.stringify(name)}`);
+      if (name.length === 10 && name.toLowerCase() === 'connection') {
+        if (value.toLowerCase().includes('close')) keep = false;
+        continue; // written below, once
+      }
+      if (name.length === 14 && name.toLowerCase() === 'content-length') length = true;
+      head += `${name}: ${value}\r\n`;
+    }
+    this.#bodyless = this.#isHead || status === 204 || status === 304 || status < 200;
+    if (!this.#bodyless && !length) {
+      if (this.#http10) keep = false; // the body ends with the connection
+      else {
+        this.#chunked = true;
+        head += 'transfer-encoding: chunked\r\n';
+      }
+    }
+    this.#keep = keep;
+    head += keep ? (this.#http10 ? 'connection: keep-alive\r\n\r\n' : '\r\n') : 'connection: close\r\n\r\n';
+    this.#head = head;
+    this.headersSent = true;
+  }
+
+  /** Writes body bytes; false = the socket's buffer is full (wait for `onceDrain`). */
+  write(chunk: Buffer): boolean {
+    if (this.#finished || this.#bodyless || chunk.length === 0) return true;
+    if (this.#chunked) {
+      this.#corkTick();
+      return this.#send(`${this.#takeHead()}${chunk.length.toString(16)}\r\n`, chunk, '\r\n');
+    }
+    return this.#send(this.#takeHead(), chunk, '');
+  }
+
+  onceDrain(fn: () => void): void {
+    this.#owner.socket.once('drain', fn);
+  }
+
+  /** Ends the response (with a last piece of body). */
+  end(last?: Buffer | string): void {
+    if (this.#finished) return;
+    if (last !== undefined) this.write(typeof last === 'string' ? Buffer.from(last) : last);
+    this.#finished = true;
+    const tail = this.#takeHead() + (this.#chunked ? '0\r\n\r\n' : '');
+    if (tail) this.#owner.socket.write(tail, 'latin1');
+    this.#owner.responseDone(this, this.#keep);
+  }
+
+  /** Cuts the response short: the connection closes. */
+  destroy(): void {
+    if (!this.#finished) {
+      this.#finished = true;
+      this.#owner.socket.destroy();
+      this.#owner.responseDone(this, false);
+    }
+  }
+
+  /**
+   * Chunks written in one tick (typically the last data chunk and the terminator, parsed from one upstream read)
+   * leave in one writev.
+   */
+  #corkTick(): void {
+    if (this.#corked) return;
+    this.#corked = true;
+    const socket = this.#owner.socket;
+    socket.cork();
+    process.nextTick(() => {
+      this.#corked = false;
+      socket.uncork();
+    });
+  }
+
+  #takeHead(): string {
+    const h = this.#head ?? '';
+    this.#head = undefined;
+    return h;
+  }
+
+  #send(prefix: string, chunk: Buffer, suffix: string): boolean {
+    const socket = this.#owner.socket;
+    if (prefix.length === 0 && suffix.length === 0) return socket.write(chunk);
+    const total = prefix.length + chunk.length + suffix.length;
+    if (total <= JOIN_LIMIT) {
+      const out = Buffer.allocUnsafe(total);
+      out.write(prefix, 0, 'latin1');
+      chunk.copy(out, prefix.length);
+      if (suffix.length) out.write(suffix, prefix.length + chunk.length, 'latin1');
+      return socket.write(out);
+    }
+    socket.cork();
+    socket.write(prefix, 'latin1');
+    socket.write(chunk);
+    const ok = suffix.length ? socket.write(suffix, 'latin1') : true;
+    socket.uncork();
+    return ok && !socket.writableNeedDrain;
+  }
+}
