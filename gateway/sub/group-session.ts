@@ -60,7 +60,9 @@ export class GroupSession {
   readonly #inflight = new Map<string, InflightDelivery>();
   #nextDeliveryId = 1;
   #pumping = false;
+  /** Aborts the store fetch in flight; kept across fetches until an abort uses it up. */
   #pumpAbort: AbortController | undefined;
+  #fetching = false;
   #committing: Promise<void> | undefined;
   #closed = false;
   /** Set when the gateway drains: pulls answer at once instead of long-polling. */
@@ -277,7 +279,8 @@ export class GroupSession {
     this.#waiters.splice(i, 1);
     w.cleanup();
     w.resolve(d);
-    if (this.#waiters.length === 0) this.#pumpAbort?.abort();
+    // Only a fetch in flight is worth aborting (an abort builds a DOMException, and uses the controller up).
+    if (this.#waiters.length === 0 && this.#fetching) this.#pumpAbort?.abort();
   }
 
   #serveWaiters(): void {
@@ -316,10 +319,12 @@ export class GroupSession {
         return;
       }
       const want = Math.min(this.#opts.fetchMax, this.#waiters.reduce((s, w) => s + w.max, 0));
-      const ac = new AbortController();
-      this.#pumpAbort = ac;
+      // One controller serves fetch after fetch until an abort uses it up: a new one per fetch showed in sub profiles.
+      if (!this.#pumpAbort || this.#pumpAbort.signal.aborted) this.#pumpAbort = new AbortController();
+      const ac = this.#pumpAbort;
       let batch: StoredMessage[];
       const fetchStarted = performance.now();
+      this.#fetching = true;
       try {
         batch = await this.#reader.fetch(want, FETCH_WAIT_MS, ac.signal);
       } catch (err) {
@@ -332,7 +337,7 @@ export class GroupSession {
         this.#pumping = false;
         return;
       } finally {
-        this.#pumpAbort = undefined;
+        this.#fetching = false;
       }
       for (const m of batch) {
         this.#offsets.fetched(m.partition, m.offset);
