@@ -10,7 +10,7 @@ runStoreConformance(
     const store = new MemoryStore();
     return { store, cleanup: () => store.close() };
   },
-  { promptMs: 100, deadlineMs: 5000 },
+  { promptMs: 1000, deadlineMs: 5000 },
 );
 
 describe('MemoryStore > retention', () => {

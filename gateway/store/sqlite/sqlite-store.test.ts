@@ -18,5 +18,5 @@ runStoreConformance(
       },
     };
   },
-  { promptMs: 100, deadlineMs: 5000 },
+  { promptMs: 1000, deadlineMs: 5000 },
 );
