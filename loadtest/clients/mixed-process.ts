@@ -20,7 +20,9 @@ export interface FinishRequest {
   drainMs: number;
 }
 
-const print = (o: unknown): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
+/** Resolves once the line is handed to the OS: stdout to a pipe is asynchronous, and process.exit would cut a long result. */
+const print = (o: unknown): Promise<void> =>
+  new Promise((resolve) => void process.stdout.write(`${JSON.stringify(o)}\n`, () => resolve()));
 
 async function main(): Promise<void> {
   const [role, json] = process.argv.slice(2);
@@ -30,12 +32,12 @@ async function main(): Promise<void> {
   if (role === 'pub') {
     delay.enable();
     const result = await runPublisher(JSON.parse(json) as PublisherOptions);
-    print({ result, eld: eld() });
+    await print({ result, eld: eld() });
     return;
   }
   const sub = await MixedSubscriber.open(JSON.parse(json) as SubscriberOptions);
   delay.enable();
-  print({ ready: true });
+  await print({ ready: true });
   const line = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: process.stdin });
     lines.once('line', (l) => {
@@ -46,7 +48,7 @@ async function main(): Promise<void> {
   });
   const { expected, drainMs } = JSON.parse(line) as FinishRequest;
   const result = await sub.finish(expected, drainMs);
-  print({ result, eld: eld() });
+  await print({ result, eld: eld() });
 }
 
 main().then(
