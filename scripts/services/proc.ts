@@ -30,6 +30,15 @@ export function launch(spec: LaunchSpec, detached: boolean): ChildProcess {
     });
     // Report a missing binary (ENOENT) through the log so readiness failures show it.
     child.on('error', (err) => process.stderr.write(`cannot start ${spec.cmd}: ${err.message}\n`));
+    // A member that dies before it logs anything (once seen: three fresh brokers gone within 0.4 s, no output) leaves
+    // at least its exit code or signal in the tail shown with the failure.
+    child.once('exit', (code, signal) => {
+      try {
+        appendFileSync(spec.logFile, `=== ${new Date().toISOString()} exited: code ${code} signal ${signal}\n`);
+      } catch {
+        // the log's folder may be gone (a fresh start wiped it)
+      }
+    });
     if (detached) child.unref();
     return child;
   } finally {
