@@ -161,7 +161,8 @@ async function wsAndMixed(o: BenchOptions, stack: Stack, ws: WsRow[], mixed: Mix
   const avail = (['direct', 'proxy'] as const).filter((p) => stack.fronts[p]);
   // Long-poll subscribers (64, like wrk's connections) on every path; a WebSocket subscriber through the proxy.
   const variants: { path: 'direct' | 'proxy'; mode: 'longpoll' | 'ws' }[] = (o.quick ? avail.slice(-1) : avail).map((path) => ({ path, mode: 'longpoll' }));
-  if (!o.quick) variants.push({ path: avail[avail.length - 1]!, mode: 'ws' });
+  const wsPath = avail[avail.length - 1];
+  if (!o.quick && wsPath) variants.push({ path: wsPath, mode: 'ws' });
   for (const { path, mode } of variants) {
     const front = stack.fronts[path]!;
     const mid = `${stack.store}|mixed-e2e${mode === 'ws' ? '-ws' : ''}|${path}`;
@@ -301,7 +302,7 @@ async function main(): Promise<void> {
       if (store === 'kafka' && kafka) {
         log('kafka anchor: loadtest/bench-kafka.js (kafkajs producer, acks=all, 100 B)...');
         try {
-          result.kafkaAnchor = await measureKafkaAnchor(kafka, 1, o.rounds);
+          result.kafkaAnchor = await measureKafkaAnchor(kafka, o.seconds, o.rounds);
         } catch (e) {
           notes.push(`kafka anchor failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
         }
