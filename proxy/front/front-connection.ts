@@ -107,6 +107,8 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
   }
 
   onHead(minor: number, headers: string[], method: string, url: string, upgrade: boolean, keepAlive: boolean): 0 | 2 {
+    // The parser goes on through the rest of a read after an abandon (e.g. a 417): nothing pipelined behind it is served.
+    if (this.#closed) return 0;
     this.#headDone = true;
     const req = new FrontRequest(method, url, headers, this.socket, minor === 0, keepAlive, this);
     if (upgrade && method !== 'CONNECT') {
@@ -126,6 +128,7 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
   }
 
   onMessageComplete(): void {
+    if (this.#closed) return;
     const req = this.#reading;
     this.#reading = undefined;
     this.#messageStart = 0;
@@ -154,6 +157,8 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
     const req = this.#serving!;
     if (!keepAlive) {
       this.#serving = undefined;
+      // Idle from now: the keep-alive sweep must not destroy the socket (and its unflushed response) early.
+      this.#idleSince = Date.now();
       this.socket.end();
       return;
     }
@@ -257,7 +262,9 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
       this.socket.destroy();
       return;
     }
-    this.socket.end(closingError(status, reason, errmsg));
+    // Nothing reads this connection any more and it is half-open capable: close it once the error is out (as node:http
+    // does), or a client that never closes its side would keep it, and server.close(), forever.
+    this.socket.end(closingError(status, reason, errmsg), () => this.socket.destroy());
   }
 
   /** Stops reading requests from the socket. */
