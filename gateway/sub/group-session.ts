@@ -347,7 +347,7 @@ export class GroupSession {
       // this loop into a microtask spin that starves the event loop: back off, doubling up to 1 s.
       if (batch.length === 0 && !ac.signal.aborted && performance.now() - fetchStarted < FETCH_WAIT_MS / 2) {
         this.#emptyStreak = Math.min(this.#emptyStreak + 1, 7);
-        await new Promise((r) => setTimeout(r, 8 * 2 ** this.#emptyStreak));
+        await new Promise((r) => setTimeout(r, 8 * 2 ** this.#emptyStreak).unref());
       } else this.#emptyStreak = 0;
     }
   }

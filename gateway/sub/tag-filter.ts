@@ -34,7 +34,10 @@ export function parseTagFilter(raw: string | undefined, maxBytes: number): TagFi
 
 /** Whether a message's tag has an entry the filter asks for; an untagged message never passes. */
 export function passesTagFilter(filter: TagFilter, tag: string | null): boolean {
-  return tag !== null && tagEntries(tag).some((t) => filter.has(t));
+  // Per message: no arrays (the filter never holds an empty entry, so an empty one here cannot match).
+  if (tag === null) return false;
+  for (const t of tag.split(';')) if (filter.has(t.trim())) return true;
+  return false;
 }
 
 /**
@@ -55,14 +58,18 @@ export async function pullFiltered(
   const keep = (m: StoredMessage): boolean => passesTagFilter(filter, m.tag);
   const deadline = performance.now() + waitMs;
   let sliceStart = performance.now();
+  // Ask for what the client wants first; pull in bulk only once a pull kept nothing (a run of non-matching messages),
+  // so that a mostly matching stream does not take and give back FILTER_PULL messages per delivery.
+  let want = max;
   for (;;) {
     const left = Math.ceil(deadline - performance.now());
     if (left <= 0 || signal?.aborted) return undefined;
-    const delivery = await session.pull(Math.max(max, FILTER_PULL), left, signal);
+    const delivery = await session.pull(want, left, signal);
     if (!delivery) return undefined;
     const { kept, skipped } = session.skip(delivery, keep, max);
     if (skipped > 0) onSkipped(skipped);
     if (kept) return kept;
+    want = Math.max(max, FILTER_PULL);
     // Over a backlog of non-matching messages every pull answers at once (and the memory and SQLite stores fetch
     // without I/O), so this loop would run on microtasks alone and starve the process: yield a turn now and then.
     if (performance.now() - sliceStart > SKIP_SLICE_MS) {

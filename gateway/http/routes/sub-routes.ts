@@ -110,9 +110,7 @@ export function subRoutes(gw: GatewayContext): Route[] {
       const tracker = new DeliveryTracker(gw, session, ctx.query['ack'] === 1, subAppid);
       ctx.res.once('close', () => tracker.settle(ctx.res.writableFinished));
       const skipped = (n: number): void => gw.metrics.sub(subAppid, session.topic).filtered.inc(n);
-      const first = filter
-        ? await pullFiltered(session, filter, batch, sub.longPollMs, ctx.signal, skipped)
-        : await session.pull(batch, sub.longPollMs, ctx.signal);
+      const first = await pullFiltered(session, filter, batch, sub.longPollMs, ctx.signal, skipped);
       if (!first) {
         sendEmpty(ctx.res, 204, ctx.baseHeaders);
         return;

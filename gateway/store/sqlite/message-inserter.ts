@@ -45,6 +45,8 @@ export class MessageInserter {
     this.#rows = 0;
     const args = n === ROWS_PER_INSERT ? this.#args : this.#args.slice(0, n * COLUMNS);
     this.#statement(n).run(args);
+    // Do not keep up to 64 message bodies alive until the next transaction.
+    this.#args.fill(null, 0, n * COLUMNS);
   }
 
   /** Forgets buffered rows (the transaction failed). */
