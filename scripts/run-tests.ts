@@ -154,9 +154,13 @@ async function main(argv: string[]): Promise<number> {
   const serial = files.filter(usesCluster);
   const parallel = files.filter((f) => !serial.includes(f));
   let code = 1;
-  // runNodeTest forwards signals to node --test; this only keeps an interrupted run from starting its next phase.
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // runNodeTest forwards signals to node --test; this only keeps an interrupted run from starting its next phase
+  // (never exits here: the services must still be stopped below).
+  const onTestSignal = (): void => {
+    interrupted = true;
+  };
+  process.on('SIGINT', onTestSignal);
+  process.on('SIGTERM', onTestSignal);
   try {
     code = parallel.length ? await runNodeTest(parallel, env, concurrency) : 0;
     if (serial.length && !interrupted) {
@@ -164,6 +168,8 @@ async function main(argv: string[]): Promise<number> {
       code = Math.max(code, await runNodeTest(serial, env, 1));
     }
   } finally {
+    process.off('SIGINT', onTestSignal);
+    process.off('SIGTERM', onTestSignal);
     await stopServices();
   }
   out(`${code === 0 ? 'PASS' : `FAIL (exit ${code})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -80,10 +80,11 @@ export async function runMixed(o: MixedOptions): Promise<MixedResult> {
   }
   const subOpts: SubscriberOptions = { subUrl: o.subUrl, appid: o.appid, subkey: o.subkey, topic: o.topic, ver: o.ver, group: o.group, subscribers: o.subscribers, mode: o.mode };
   const sub = startChild('sub', subOpts);
+  let pub: ReturnType<typeof startChild> | undefined;
   try {
     await sub.next();
     const pubOpts: PublisherOptions = { pubUrl: o.pubUrl, appid: o.appid, pubkey: o.pubkey, topic: o.topic, ver: o.ver, rate: o.rate, seconds: o.seconds, size: o.size, keyed: o.keyed, abandonAfterMs: drainMs + 5000 };
-    const pub = startChild('pub', pubOpts);
+    pub = startChild('pub', pubOpts);
     const p = (await pub.next()) as { result: PublisherResult; eld: LoopDelay };
     const finish: FinishRequest = { expected: p.result.published, drainMs };
     sub.child.stdin!.end(`${JSON.stringify(finish)}\n`);
@@ -106,6 +107,7 @@ export async function runMixed(o: MixedOptions): Promise<MixedResult> {
     };
   } finally {
     sub.child.kill();
+    pub?.child.kill();
   }
 }
 

@@ -30,7 +30,7 @@ export interface PublisherResult {
 }
 
 /** A body `{"t":<send ms>,"i":<n>}` padded with spaces to `size` bytes; the subscriber parses the prefix. */
-export const stampedBody = (i: number, size: number, t = nowMs()): string => {
+const stampedBody = (i: number, size: number, t = nowMs()): string => {
   const s = `{"t":${t.toFixed(3)},"i":${i}}`;
   return s.length >= size ? s : s + ' '.repeat(size - s.length);
 };

@@ -57,10 +57,6 @@ export class MixedSubscriber {
     return s;
   }
 
-  get received(): number {
-    return this.#seen.size;
-  }
-
   /** Waits until `expected` distinct messages arrived or `drainMs` passed, then stops. */
   async finish(expected: number, drainMs: number): Promise<SubscriberResult> {
     const deadline = performance.now() + drainMs;
@@ -99,7 +95,7 @@ export class MixedSubscriber {
     const url = `${o.subUrl.replace(/^http/, 'ws')}/v1/ws/msgs/${o.appid}/${o.topic}/${o.ver}?group=${encodeURIComponent(o.group)}`;
     const opened: Promise<void>[] = [];
     for (let s = 0; s < o.subscribers; s++) {
-      const ws = new WebSocket(url, { headers: { Appid: o.appid, Subkey: o.subkey }, perMessageDeflate: false });
+      const ws = new WebSocket(url, { headers: { Appid: o.appid, Subkey: o.subkey }, perMessageDeflate: false, handshakeTimeout: 10_000 });
       this.#sockets.push(ws);
       // JSON frame {"partition":…,"value":"{\"t\":…,\"i\":…}",…}: unescape the embedded quotes first.
       ws.on('message', (d: Buffer) => this.#onMessage(d.toString().replace(/\\"/g, '"')));
