@@ -1,5 +1,5 @@
 // Where dev/test infrastructure keeps its files: state under .data/infra, downloads under .cache (both git-ignored).
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { portOffset } from './ports.js';
@@ -21,7 +21,10 @@ export function repoRoot(): string {
  */
 export function infraDir(service: string): string {
   const offset = portOffset();
-  return join(repoRoot(), '.data', offset ? `infra-${offset}` : 'infra', service);
+  const base = join(repoRoot(), '.data', offset ? `infra-${offset}` : 'infra');
+  // Real path: processes are told apart by their /proc cwd (see isOurs), and a git worktree may link this folder to
+  // the main checkout's.
+  return join(existsSync(base) ? realpathSync(base) : base, service);
 }
 
 /** Cached downloads (Kafka jars, the Maven repository): `.cache/<name>`. */
