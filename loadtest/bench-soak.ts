@@ -10,10 +10,11 @@ import { writeJsonKey, writeMdSection } from './lib/bench-docs.js';
 import type { StoreKind } from './lib/kateway-process.js';
 import { machineInfo, machineLine } from './lib/machine.js';
 import { runSoak, type SoakResult } from './lib/soak.js';
+import { soakLines } from './lib/soak-report.js';
 import { fmt } from './lib/stats.js';
 
 function render(r: SoakResult, m: ReturnType<typeof machineInfo>): string {
-  const L = [
+  return [
     `## Soak (\`node dist/loadtest/bench-soak.js --seconds ${r.seconds}\`)`,
     '',
     `Run ${m.date}. Machine: ${machineLine(m)}.`,
@@ -23,27 +24,11 @@ function render(r: SoakResult, m: ReturnType<typeof machineInfo>): string {
       `(a snapshot runs a full GC first, so it measures live objects), ${r.seconds} s of the same load, snapshots again. ` +
       'Growth under 10 % (or 5 MB) passes.',
     '',
-    '| process | live heap at start MB | at end MB | growth | largest growth by constructor |',
-    '|---|---|---|---|---|',
-  ];
-  for (const p of r.processes) {
-    const top = p.topGrowth
-      .slice(0, 3)
-      .map((g) => `${g.name} ${g.bytesDelta >= 0 ? '+' : ''}${fmt(g.bytesDelta / 1024)} KiB (${g.countDelta >= 0 ? '+' : ''}${g.countDelta})`)
-      .join('; ');
-    L.push(`| ${p.name} | ${fmt(p.startMB, 1)} | ${fmt(p.endMB, 1)} | ${fmt(p.growthPct, 1)} % | ${top} |`);
-  }
-  const l = r.load;
-  L.push(
-    '',
-    `Gateway heapUsed from /metrics (no forced GC): ${fmt(r.heapUsedMB.first, 1)} MB (first fifth of ${r.heapUsedMB.samples} samples) → ` +
-      `${fmt(r.heapUsedMB.last, 1)} MB (last fifth).` +
-      (l ? ` Load: ${fmt(l.published)} published (${l.pubErrors} errors), ${fmt(l.received)} delivered, lost ${l.lost}; end-to-end p50 ${fmt(l.e2e.p50, 2)} / p99 ${fmt(l.e2e.p99, 2)} ms.` : ''),
+    ...soakLines(r),
     '',
     `Verdict: ${r.ok ? 'no heap growth (met)' : '**heap grew (missed)**'}.`,
     '',
-  );
-  return L.join('\n');
+  ].join('\n');
 }
 
 async function main(): Promise<void> {

@@ -2,6 +2,7 @@
 // the issue's targets with verdicts, and changes against the previous run.
 import type { BenchResult, WrkRow } from './bench-types.js';
 import { machineLine } from './machine.js';
+import { soakLines } from './soak-report.js';
 import { fmt, fmtSpread } from './stats.js';
 
 const PATH_NAME: Record<string, string> = { direct: 'gateway direct', proxy: 'kateway proxy', haproxy: 'HAProxy 2.6' };
@@ -140,12 +141,7 @@ export function renderBench(res: BenchResult, prev: BenchResult | undefined): st
   }
   const soak = res.soak;
   if (soak) {
-    L.push(`### Soak: ${soak.seconds} s at ${fmt(soak.rate)} msgs/s through the ${PATH_NAME[soak.path]} (${soak.store} store)`, '', '| process | heap after GC at start MB | at end MB | growth | largest growth by constructor |', '|---|---|---|---|---|');
-    for (const p of soak.processes) {
-      L.push(`| ${p.name} | ${fmt(p.startMB, 1)} | ${fmt(p.endMB, 1)} | ${fmt(p.growthPct, 1)} % | ${p.topGrowth.slice(0, 3).map((g) => `${g.name} ${g.bytesDelta >= 0 ? '+' : ''}${fmt(g.bytesDelta / 1024, 0)} KiB (${g.countDelta >= 0 ? '+' : ''}${g.countDelta})`).join('; ')} |`);
-    }
-    L.push('', `Gateway heapUsed (from /metrics, no forced GC): ${fmt(soak.heapUsedMB.first, 1)} MB in the first fifth of ${soak.heapUsedMB.samples} samples, ${fmt(soak.heapUsedMB.last, 1)} MB in the last fifth.` +
-      (soak.load ? ` Load: ${fmt(soak.load.published)} published, ${fmt(soak.load.received)} delivered, e2e p99 ${fmt(soak.load.e2e.p99, 2)} ms.` : ''), '');
+    L.push(`### Soak: ${soak.seconds} s at ${fmt(soak.rate)} msgs/s through the ${PATH_NAME[soak.path]} (${soak.store} store)`, '', ...soakLines(soak), '');
   }
 
   L.push('### Targets (issue 5)', '', '| target | measured | verdict |', '|---|---|---|');
