@@ -42,6 +42,8 @@ interface Ratio {
   placement: Placement;
   name: string;
   target: number;
+  /** Issue 2 sets the publish targets; the subscribe ratios have none, 0.6 is our own bar for them. */
+  ownBar: boolean;
   rpsRatio: number;
   /** denominator's CPU µs/req ÷ numerator's: the throughput ratio a CPU-bound server would reach. */
   cpuRatio: number;
@@ -193,7 +195,7 @@ function computeRatios(rows: Row[], judgeBy: 'rps' | 'cpu'): Ratio[] {
   const out: Ratio[] = [];
   const find = (p: Placement, sc: Scenario, sv: Server): Row | undefined => rows.find((r) => r.placement === p && r.scenario === sc && r.server === sv);
   for (const p of new Set(rows.map((r) => r.placement))) {
-    const pairs: [string, Scenario, Server, Server][] = [
+    const pairs: [string, Scenario, Server, Server][] = [ // publish: issue 2's targets; subscribe: our own bar
       ['memory pub / bare POST', 'pub', 'memory', 'bare'],
       ['sqlite pub / memory pub', 'pub', 'sqlite', 'memory'],
       ['memory sub / bare GET', 'sub', 'memory', 'bare'],
@@ -205,7 +207,7 @@ function computeRatios(rows: Row[], judgeBy: 'rps' | 'cpu'): Ratio[] {
       if (!a || !b) continue;
       const rpsRatio = a.rps.median / b.rps.median;
       const cpuRatio = b.cpuUsPerReq.median / a.cpuUsPerReq.median;
-      out.push({ placement: p, name, target: 0.6, rpsRatio, cpuRatio, judgedBy: judgeBy, pass: (judgeBy === 'rps' ? rpsRatio : cpuRatio) >= 0.6 });
+      out.push({ placement: p, name, target: 0.6, ownBar: sc === 'sub', rpsRatio, cpuRatio, judgedBy: judgeBy, pass: (judgeBy === 'rps' ? rpsRatio : cpuRatio) >= 0.6 });
     }
   }
   return out;
@@ -237,10 +239,10 @@ function render(rows: Row[], ratios: Ratio[], o: ReturnType<typeof parse>, m: Re
           `${fmtSpread(r.cpuUsPerReq, 1)} | ${fmt(r.genCpuUsPerReq, 1)} | ${r.runs - r.badRuns}/${r.runs} |`,
       );
     }
-    lines.push('', '| ratio (issue 2 targets) | req/s ratio | CPU ratio (µs/req of the denominator ÷ numerator) | target | verdict |', '|---|---|---|---|---|');
+    lines.push('', '| ratio | req/s ratio | CPU ratio (µs/req of the denominator ÷ numerator) | target | verdict |', '|---|---|---|---|---|');
     for (const q of ratios.filter((x) => x.placement === p)) {
       const [r, c] = q.judgedBy === 'rps' ? [`**${fmt(q.rpsRatio, 2)}**`, fmt(q.cpuRatio, 2)] : [fmt(q.rpsRatio, 2), `**${fmt(q.cpuRatio, 2)}**`];
-      lines.push(`| ${q.name} | ${r} | ${c} | ≥ ${q.target} | ${q.pass ? 'met' : '**missed**'} (by ${q.judgedBy === 'rps' ? 'req/s' : 'CPU'}) |`);
+      lines.push(`| ${q.name} | ${r} | ${c} | ≥ ${q.target} ${q.ownBar ? '(own bar, no issue target)' : '(issue 2)'} | ${q.pass ? 'met' : '**missed**'} (by ${q.judgedBy === 'rps' ? 'req/s' : 'CPU'}) |`);
     }
     lines.push('');
   }
