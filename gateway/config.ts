@@ -13,6 +13,8 @@ export type StoreSettings =
       defaultReplicationFactor?: number;
       /** Bound on one publish, ms (default 5,000): past it the publish answers 503, never hangs. */
       produceTimeoutMs?: number;
+      /** The Kafka library that produces (default platformatic); admin and consumers use kafkajs either way. */
+      producer?: 'platformatic' | 'kafkajs';
     };
 
 /** Where apps, secrets and permissions come from. */

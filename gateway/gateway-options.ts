@@ -16,6 +16,7 @@ export const gatewayFlags = {
   kafka: { type: 'string' },
   'kafka-replication': { type: 'string' },
   'kafka-produce-timeout-ms': { type: 'string' },
+  'kafka-producer': { type: 'string' },
   zk: { type: 'string' },
   'registry-dir': { type: 'string' },
   tenants: { type: 'string' },
@@ -48,11 +49,14 @@ export function gatewayConfigFrom(argv: string[], env: NodeJS.ProcessEnv): Gatew
     store = { kind: 'sqlite', path: pick('sqlite-path', 'KATEWAY_SQLITE_PATH') ?? '.data/kateway.db', synchronous: sync };
   } else if (storeKind === 'kafka') {
     const brokers = (pick('kafka', 'KATEWAY_KAFKA_BROKERS') ?? '127.0.0.1:9092').split(',').map((s) => s.trim()).filter(Boolean);
+    const producer = pick('kafka-producer', 'KATEWAY_KAFKA_PRODUCER') ?? 'platformatic';
+    if (producer !== 'platformatic' && producer !== 'kafkajs') throw new Error(`--kafka-producer must be platformatic or kafkajs, got ${JSON.stringify(producer)}`);
     store = {
       kind: 'kafka',
       brokers,
       defaultReplicationFactor: int('kafka-replication', 'KATEWAY_KAFKA_REPLICATION') ?? 1,
       produceTimeoutMs: int('kafka-produce-timeout-ms', 'KATEWAY_KAFKA_PRODUCE_TIMEOUT_MS') ?? 5_000,
+      producer,
     };
   } else throw new Error(`--store must be memory, sqlite or kafka, got ${JSON.stringify(storeKind)}`);
 

@@ -1,4 +1,5 @@
-// The small Kafka client seam KafkaStore uses; one implementation per client library (kafkajs-client.ts today).
+// The small Kafka client seam KafkaStore uses; one implementation per client library: kafkajs-client.ts (admin,
+// consumers, and produce when asked) and platformatic-producer.ts (produce, the default).
 
 /** A record to produce. The store has already chosen the partition. */
 export interface ProduceRecord {
@@ -113,3 +114,6 @@ export interface KafkaClient {
   createGroupConsumer(opts: GroupConsumerOptions, handlers: GroupConsumerHandlers): GroupConsumer;
   close(): Promise<void>;
 }
+
+/** The produce half of a KafkaClient: the store may take it from another library than the rest. */
+export type RecordProducer = Pick<KafkaClient, 'produce' | 'close'>;

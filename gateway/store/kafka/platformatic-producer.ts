@@ -1,0 +1,101 @@
+// The produce half of the Kafka client over @platformatic/kafka 1.35: the only module that imports that library.
+import { GenericError, Producer, stringSerializer, type MessageToProduce, type ProduceResult } from '@platformatic/kafka';
+import { KafkaClientError, type PartitionAck, type ProduceOptions, type ProduceRecord, type RecordProducer } from './kafka-client.js';
+
+export interface PlatformaticProducerOptions {
+  brokers: string[];
+  clientId?: string;
+  /** Broker-side ack timeout of every produce request, ms. platformatic takes it per producer, not per send. */
+  produceTimeoutMs: number;
+  /** TCP connect timeout per broker, ms (default 3,000). */
+  connectionTimeoutMs?: number;
+  /** Bound on one request's round trip, ms (default 10,000). */
+  requestTimeoutMs?: number;
+  /** Retries of a failed produce inside one send (default 3), 100 ms doubling up to 1 s apart. */
+  produceRetries?: number;
+}
+
+type Message = MessageToProduce<Buffer, Buffer, string, string>;
+
+/**
+ * Why this library for produce: its record encoder costs about a third of kafkajs's CPU per message
+ * (docs/BENCHMARKS.md), and batch publish is CPU-bound in that encoder.
+ *
+ * Not idempotent: platformatic 1.35's idempotent producer failed every send against Kafka 3.9, and a
+ * plain producer with acks=all is at-least-once, like the kafkajs one it replaces. The store keeps one
+ * request in flight per partition (produce-batcher.ts), so retries cannot reorder a partition's batches.
+ */
+export class PlatformaticProducer implements RecordProducer {
+  readonly #producer: Producer<Buffer, Buffer, string, string>;
+
+  constructor(opts: PlatformaticProducerOptions) {
+    if (opts.brokers.length === 0) throw new TypeError('kafka: at least one broker is required');
+    this.#producer = new Producer<Buffer, Buffer, string, string>({
+      clientId: opts.clientId ?? 'kateway',
+      bootstrapBrokers: opts.brokers,
+      idempotent: false,
+      autocreateTopics: false,
+      timeout: opts.produceTimeoutMs,
+      connectTimeout: opts.connectionTimeoutMs ?? 3_000,
+      requestTimeout: opts.requestTimeoutMs ?? 10_000,
+      retries: opts.produceRetries ?? 3,
+      retryDelay: (_client, _op, attempt) => Math.min(1_000, 100 * 2 ** (attempt - 1)),
+      // Header values are the store's strings (X-Tag); keys and values stay Buffers as given.
+      serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
+    });
+  }
+
+  /** One produce request per partition leader; every record carries its partition (the store's partitioner chose it). */
+  async produce(topic: string, records: ProduceRecord[], opts: ProduceOptions): Promise<PartitionAck[]> {
+    const messages = new Array<Message>(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      messages[i] = { topic, partition: r.partition, key: r.key ?? undefined, value: r.value, headers: r.headers };
+    }
+    let res: ProduceResult;
+    try {
+      res = await this.#producer.send({ messages, acks: opts.acks });
+    } catch (e) {
+      // A send goes to the leader its cached metadata names, for up to 5 s: after a failure (leader killed,
+      // moved) the next send looks leaders up again instead of retrying a dead broker.
+      this.#producer.clearMetadata();
+      throw toClientError(e, `produce to ${topic}`);
+    }
+    return (res.offsets ?? []).map((o) => ({ partition: o.partition, baseOffset: Number(o.offset) }));
+  }
+
+  async close(): Promise<void> {
+    // Force: no producer stream is ever opened, and a close must not wait on a dead cluster's retries.
+    await new Promise<void>((resolve) => this.#producer.close(true, () => resolve()));
+  }
+}
+
+/** Maps a platformatic error (often a tree of retried attempts) onto a library-neutral kind. */
+export function toClientError(e: unknown, what: string): KafkaClientError {
+  const ids = new Set<string>();
+  let unknownTopic = false;
+  const visit = (x: unknown, depth: number): void => {
+    if (!x || typeof x !== 'object' || depth > 8) return;
+    const o = x as { apiId?: unknown; code?: unknown; message?: unknown; errors?: unknown; cause?: unknown };
+    if (typeof o.apiId === 'string') ids.add(o.apiId);
+    // A missing topic found by the metadata look-up comes back as a UserError naming it, without a protocol code.
+    if (o.code === 'PLT_KFK_USER' && typeof o.message === 'string' && o.message.startsWith('Unknown topic ')) unknownTopic = true;
+    if (Array.isArray(o.errors)) for (const c of o.errors) visit(c, depth + 1);
+    visit(o.cause, depth + 1);
+  };
+  visit(e, 0);
+  const msg = `kafka: ${what}: ${describe(e)}`;
+  if (unknownTopic || ids.has('UNKNOWN_TOPIC_OR_PARTITION')) return new KafkaClientError('unknown-topic', msg, e);
+  if (ids.has('MESSAGE_TOO_LARGE') || ids.has('RECORD_LIST_TOO_LARGE')) return new KafkaClientError('too-large', msg, e);
+  if ([...ids].some((id) => id.startsWith('INVALID_') || id === 'POLICY_VIOLATION' || id === 'CORRUPT_MESSAGE')) {
+    return new KafkaClientError('invalid', msg, e);
+  }
+  return new KafkaClientError('unavailable', msg, e);
+}
+
+/** The error's message plus the distinct messages of the attempts it aggregates (platformatic's top message is generic). */
+function describe(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const inner = GenericError.isGenericError(e) && e instanceof AggregateError ? [...new Set(e.errors.map((x: unknown) => (x instanceof Error ? x.message : String(x))))] : [];
+  return inner.length ? `${e.message} (${inner.join('; ')})` : e.message;
+}
