@@ -1,6 +1,6 @@
 // Producer throughput on one broker: kafkajs vs @platformatic/kafka, single messages and batches of 100, alternating rounds.
 //
-// Usage: node dist/loadtest/bench-kafka.js [--brokers host:port] [--seconds 5] [--rounds 3] [--partitions 4]
+// Usage: node dist/loadtest/bench-kafka.js [--brokers host:port] [--seconds 5] [--rounds 3] [--partitions 4] [--only part,part]
 // Without --brokers it starts a private broker (test/helpers/kafka-server.ts), so other work on the shared one adds no noise.
 // Every send is acks=all (-1) with a 100-byte value, partitions rotated explicitly (the same for both clients);
 // the KafkaStore rows show what the store's per-partition coalescing makes of the same load.
@@ -189,7 +189,9 @@ async function main(): Promise<void> {
     brokers = [priv.connectString];
   }
   const brokerPid = findBrokerPid(priv?.dir);
-  const configs = CONFIGS.filter((c) => !args.only || c.name.includes(args.only));
+  // --only: comma-separated parts of config names (e.g. "kafkajs single (64,kafkajs batch100").
+  const only = args.only?.split(',').filter(Boolean);
+  const configs = CONFIGS.filter((c) => !only || only.some((o) => c.name.includes(o)));
   const results = new Map<string, RoundResult[]>(configs.map((c) => [c.name, []]));
   const kafka = new kafkajs.Kafka({ clientId: 'bench-admin', brokers, logLevel: kafkajs.logLevel.NOTHING });
   const admin = kafka.admin();
