@@ -20,6 +20,16 @@ runStoreConformance(
   { promptMs: 1500, deadlineMs: 20_000 },
 );
 
+// The kafkajs producer stays selectable (--kafka-producer kafkajs): it must keep passing the same suite.
+runStoreConformance(
+  'kafka (kafkajs producer)',
+  async () => {
+    const store = await newStore({ producer: 'kafkajs' });
+    return { store, cleanup: () => store.close() };
+  },
+  { promptMs: 1500, deadlineMs: 20_000 },
+);
+
 const randomTopic = (): string => `kt.t${randomBytes(5).toString('hex')}.v1`;
 const randomGroup = (): string => `app.g${randomBytes(5).toString('hex')}`;
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
