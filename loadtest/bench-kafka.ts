@@ -6,6 +6,7 @@
 // the KafkaStore rows show what the store's per-partition coalescing makes of the same load.
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { Producer } from '@platformatic/kafka';
 import kafkajs from 'kafkajs';
 import { KafkaStore } from '../gateway/store/kafka/kafka-store.js';
 import { startPrivateKafka } from '../test/helpers/kafka-server.js';
@@ -60,22 +61,8 @@ async function kafkajsSender(brokers: string[], idempotent: boolean): Promise<Se
   };
 }
 
-/** The slice of @platformatic/kafka's Producer this bench uses (its types are not needed to build the project). */
-interface PlatformaticProducer {
-  send(opts: { acks: number; messages: Array<{ topic: string; value: Buffer; partition: number }> }): Promise<unknown>;
-  close(): Promise<void>;
-}
-type PlatformaticModule = {
-  Producer: new (opts: { clientId: string; bootstrapBrokers: string[]; autocreateTopics: boolean; idempotent: boolean }) => PlatformaticProducer;
-};
-
-async function platformaticSender(brokers: string[], idempotent: boolean): Promise<Sender> {
-  // Loaded by a computed name: an optional dev dependency for this comparison only (the store uses kafkajs).
-  // 1.35.0 is the last release that runs on Node 20 (2.x needs Node 22).
-  const name = '@platformatic/kafka';
-  const { Producer } = (await import(name).catch(() => {
-    throw new Error(`${name} is not installed: npm install --no-save ${name}@1.35.0`);
-  })) as PlatformaticModule;
+function platformaticSender(brokers: string[], idempotent: boolean): Sender {
+  // 1.35 is the last release that runs on Node 20 (2.x needs Node 22); the store produces with it too.
   const producer = new Producer({ clientId: 'bench-platformatic', bootstrapBrokers: brokers, autocreateTopics: false, idempotent });
   return {
     send: async (topic, values, partition) => {
@@ -85,7 +72,7 @@ async function platformaticSender(brokers: string[], idempotent: boolean): Promi
   };
 }
 
-/** The project's store (kafkajs underneath, with per-partition request coalescing); it picks partitions itself. */
+/** The project's store (its default producer, with per-partition request coalescing); it picks partitions itself. */
 function storeSender(brokers: string[]): Sender {
   const store = new KafkaStore({ brokers, clientId: 'bench-store' });
   return {
@@ -207,7 +194,7 @@ async function main(): Promise<void> {
         c.client === 'kafkajs'
           ? await kafkajsSender(brokers, c.idempotent)
           : c.client === 'platformatic'
-            ? await platformaticSender(brokers, c.idempotent)
+            ? platformaticSender(brokers, c.idempotent)
             : storeSender(brokers);
       senders.set(c.name, sender);
       await round(senders.get(c.name)!, c, topic, partitions, 1, brokerPid); // warm-up: JIT, connections, metadata
