@@ -1,4 +1,4 @@
-// Builds the configured Store; the Kafka client (kafkajs) is loaded only when the Kafka store is chosen.
+// Builds the configured Store; the Kafka clients (kafkajs, @platformatic/kafka) are loaded only when the Kafka store is chosen.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from '../../shared/log.js';
@@ -32,7 +32,7 @@ export async function createStore(cfg: StoreConfig, log?: Logger): Promise<Store
       return new SqliteStore({ ...opts, ...(level === undefined ? {} : { synchronous: level }), ...(log ? { log } : {}) });
     }
     case 'kafka': {
-      // Owned by the Kafka store's engineer; imported lazily so memory/SQLite gateways never load kafkajs.
+      // Owned by the Kafka store's engineer; imported lazily so memory/SQLite gateways never load the Kafka clients.
       const { kind: _kind, ...opts } = cfg;
       const { KafkaStore } = await import('./kafka/kafka-store.js');
       return new KafkaStore(log ? { ...opts, log } : opts);
