@@ -2,6 +2,7 @@
 //
 // usage: node dist/proxy/bench/edge-bench.js [--mode overhead|balance] [--duration 8] [--rounds 3] [--pin]
 //          [--baseline DIR] [--node-flags=--max-semi-space-size=4] [--limits]
+//   --length: the backend answers with a Content-Length (as the gateway does), else chunk-encoded.
 //   --limits adds rows with rate limits configured (local buckets, and shared through Redis on 127.0.0.1:6379)
 //   far above the load, so every request pays the admit stage; requests carry an Appid header in every row.
 //   overhead: one bare node:http backend; rows direct, haproxy (nbthread 1), proxy (1 process), proxy (2 workers).
@@ -31,6 +32,8 @@ const { values: args } = parseArgs({
     /** Node flags for an extra "1 process, <flags>" row (space-separated). */
     'node-flags': { type: 'string' },
     limits: { type: 'boolean', default: false },
+    /** The backend answers with a Content-Length (as the gateway does) instead of chunk-encoded. */
+    length: { type: 'boolean', default: false },
   },
 });
 const here = dirname(fileURLToPath(import.meta.url));
@@ -51,6 +54,8 @@ interface Sample {
   requests: number;
   errors: string;
   proxyUs: number;
+  /** The proxy's user-mode share of proxyUs (the rest is kernel time). */
+  proxyUserUs: number;
   backendUs: number;
 }
 
@@ -62,34 +67,37 @@ function start(cmd: string, argv: string[], cpu?: string): ChildProcess {
   return p;
 }
 
-/** utime+stime of a process and all its descendants, µs. */
-function treeCpuUs(root: number): number {
-  const info = new Map<number, { ppid: number; cpu: number }>();
+/** utime and utime+stime of a process and all its descendants, µs. */
+function treeCpuUs(root: number): { user: number; total: number } {
+  const info = new Map<number, { ppid: number; user: number; sys: number }>();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const s = readFileSync(`/proc/${d}/stat`, 'utf8');
       const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      info.set(Number(d), { ppid: Number(f[1]), cpu: Number(f[11]) + Number(f[12]) });
+      info.set(Number(d), { ppid: Number(f[1]), user: Number(f[11]), sys: Number(f[12]) });
     } catch {
       // the process ended meanwhile
     }
   }
-  let sum = 0;
+  let user = 0;
+  let sys = 0;
   const todo = [root];
   while (todo.length) {
     const p = todo.pop()!;
     const i = info.get(p);
     if (!i) continue;
-    sum += i.cpu;
+    user += i.user;
+    sys += i.sys;
     for (const [c, ci] of info) if (ci.ppid === p) todo.push(c);
   }
-  return (sum / CLK_TCK) * 1e6;
+  const us = (ticks: number): number => (ticks / CLK_TCK) * 1e6;
+  return { user: us(user), total: us(user + sys) };
 }
 
 const ms = (v: string): number => (v.endsWith('us') ? Number(v.slice(0, -2)) / 1000 : v.endsWith('ms') ? Number(v.slice(0, -2)) : Number(v.slice(0, -1)) * 1000);
 
-function wrk(url: string, seconds: number): Omit<Sample, 'proxyUs' | 'backendUs'> {
+function wrk(url: string, seconds: number): Omit<Sample, 'proxyUs' | 'proxyUserUs' | 'backendUs'> {
   const argv = ['-t1', `-c${args.connections}`, `-d${seconds}s`, '--latency', '-s', join(dir, 'post.lua'), url];
   const out = execFileSync(args.pin ? 'taskset' : 'wrk', args.pin ? ['-c', '0', 'wrk', ...argv] : argv, { encoding: 'utf8' });
   const num = (re: RegExp): string => re.exec(out)?.[1] ?? '0';
@@ -151,7 +159,7 @@ async function main(): Promise<void> {
     rows.push({ name: 'proxy pub=p2c', url: 'http://127.0.0.1:18012/v1/msgs/t/v1', proxy: [start('node', [proxyJs, '18012', '0', 'p2c', '18101,18102,18103'], '1')] });
     for (const p of [18101, 18102, 18103, 18011, 18012]) await waitPort(p);
   } else {
-    backends = [start('node', [backendJs, '18101'], '1')];
+    backends = [start('node', [backendJs, '18101', '0', args.length ? 'length' : 'chunked'], '1')];
     writeFileSync(join(dir, 'haproxy.cfg'), haproxyConfig(18000, [18101]));
     rows.push({ name: 'direct', url: 'http://127.0.0.1:18101/v1/msgs/t/v1', proxy: [] });
     rows.push({ name: 'haproxy 2.6 (1 thread)', url: 'http://127.0.0.1:18000/v1/msgs/t/v1', proxy: [start('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], '1')] });
@@ -194,13 +202,18 @@ async function main(): Promise<void> {
   for (const r of rows) wrk(r.url, 2); // warm-up (JIT, connection pools)
 
   const results = new Map<string, Sample[]>();
-  const cpu = (ps: ChildProcess[]): number => ps.reduce((s, p) => s + treeCpuUs(p.pid!), 0);
+  const cpu = (ps: ChildProcess[]): { user: number; total: number } =>
+    ps.reduce((s, p) => {
+      const t = treeCpuUs(p.pid!);
+      return { user: s.user + t.user, total: s.total + t.total };
+    }, { user: 0, total: 0 });
   for (let round = 0; round < Number(args.rounds); round++) {
     for (const r of round % 2 ? [...rows].reverse() : rows) {
       const p0 = cpu(r.proxy);
       const b0 = cpu(backends);
       const w = wrk(r.url, duration);
-      const s: Sample = { ...w, proxyUs: (cpu(r.proxy) - p0) / w.requests, backendUs: (cpu(backends) - b0) / w.requests };
+      const p1 = cpu(r.proxy);
+      const s: Sample = { ...w, proxyUs: (p1.total - p0.total) / w.requests, proxyUserUs: (p1.user - p0.user) / w.requests, backendUs: (cpu(backends).total - b0.total) / w.requests };
       results.set(r.name, [...(results.get(r.name) ?? []), s]);
       process.stderr.write(`${r.name}: ${Math.round(s.rps)} req/s, proxy ${s.proxyUs.toFixed(1)} µs/req${s.errors ? ` (${s.errors})` : ''}\n`);
     }
@@ -213,7 +226,7 @@ async function main(): Promise<void> {
   const direct = ref('direct');
   const haproxy = ref('haproxy 2.6 (1 thread)');
   const lines = [
-    `| config | req/s median (min–max) | × direct | × HAProxy | p50 / p99 ms | proxy CPU µs/req | backend CPU µs/req |`,
+    `| config | req/s median (min–max) | × direct | × HAProxy | p50 / p99 ms | proxy CPU µs/req (user) | backend CPU µs/req |`,
     `|---|---|---|---|---|---|---|`,
   ];
   for (const [name, s] of results) {
@@ -223,7 +236,7 @@ async function main(): Promise<void> {
     lines.push(
       `| ${name} | **${Math.round(m)}** (${Math.round(Math.min(...rps))}–${Math.round(Math.max(...rps))}) | ${f(direct)} | ${f(haproxy)} | ` +
         `${median(s.map((x) => x.p50)).toFixed(2)} / ${median(s.map((x) => x.p99)).toFixed(2)} | ` +
-        `${name === 'direct' ? '—' : median(s.map((x) => x.proxyUs)).toFixed(1)} | ${median(s.map((x) => x.backendUs)).toFixed(1)} |`,
+        `${name === 'direct' ? '—' : `${median(s.map((x) => x.proxyUs)).toFixed(1)} (${median(s.map((x) => x.proxyUserUs)).toFixed(1)})`} | ${median(s.map((x) => x.backendUs)).toFixed(1)} |`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);

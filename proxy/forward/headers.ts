@@ -40,21 +40,45 @@ export function upstreamHeaders(raw: readonly string[], clientIp: string | undef
   return out;
 }
 
-/** The flat [name, value, ...] list for the client from undici's raw response headers, hop-by-hop dropped. */
-export function downstreamHeaders(raw: readonly Buffer[]): string[] {
+/** What a response's hop-by-hop headers said, for the connection that read it (the client sees none of them). */
+export interface ResponseHops {
+  /** `Keep-Alive: timeout=N` from the server, ms. */
+  keepAliveHintMs: number | undefined;
+  /** A Transfer-Encoding header was present. */
+  transferEncoding: boolean;
+}
+
+const latin1 = (b: Buffer | string): string => (typeof b === 'string' ? b : b.toString('latin1'));
+
+/**
+ * The flat [name, value, ...] list for the client from a response's raw headers (strings from llhttp, or undici's
+ * buffers), hop-by-hop dropped; `hops` (if given) learns what those said.
+ */
+export function downstreamHeaders(raw: readonly (Buffer | string)[], hops?: ResponseHops): string[] {
   const out: string[] = [];
   let named: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toString('latin1');
+    const name = latin1(raw[i]!);
     if (name.length === 10 && name.toLowerCase() === 'connection') {
-      named = connectionTokens(raw[i + 1]!.toString('latin1'), named);
+      named = connectionTokens(latin1(raw[i + 1]!), named);
       continue;
     }
-    if (isHop(name)) continue;
-    out.push(name, raw[i + 1]!.toString('latin1'));
+    if (isHop(name)) {
+      if (hops) noteHop(hops, name.toLowerCase(), latin1(raw[i + 1]!));
+      continue;
+    }
+    out.push(name, latin1(raw[i + 1]!));
   }
   if (named) stripNamed(out, named);
   return out;
+}
+
+function noteHop(hops: ResponseHops, lower: string, value: string): void {
+  if (lower === 'transfer-encoding') hops.transferEncoding = true;
+  else if (lower === 'keep-alive') {
+    const t = /timeout=(\d+)/i.exec(value);
+    if (t) hops.keepAliveHintMs = Number(t[1]) * 1000;
+  }
 }
 
 /** Header names listed in a Connection header (other than the usual keep-alive/close), lower-case. */

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { errmsgBody, AppError, ErrorCode } from '../../shared/errors.js';
 import { FrontRequest, type BodyFlow } from './front-request.js';
 import { FrontResponse, type ResponseOwner } from './front-response.js';
+import { streamHandleOf } from '../util/llhttp-binding.js';
 import { RequestParser, type ParseFailure, type RequestEvents, type StreamHandle } from './llhttp.js';
 
 /** Where a connection hands its requests, and what it asks of its listener. */
@@ -63,8 +64,8 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
     this.socket = socket;
     this.#host = host;
     this.#parser = new RequestParser(this);
-    const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
-    if (handle?.isStreamBase) {
+    const handle = streamHandleOf(socket);
+    if (handle) {
       this.#handle = handle;
       this.#parser.consume(handle, this.#onExecute);
     } else socket.on('data', this.#onData);

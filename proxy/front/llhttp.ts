@@ -1,11 +1,7 @@
-// Node's own llhttp request parser (the one node:http runs), reached through the `_http_common` module.
-import { createRequire } from 'node:module';
+// Node's own llhttp request parser (the one node:http runs), for the raw front.
+import { HTTPParser, methods, type ParseFailure, type StreamHandle } from '../util/llhttp-binding.js';
 
-/** What `execute` returns for bytes that are not HTTP/1.x (llhttp's error code, e.g. HPE_INVALID_METHOD). */
-export interface ParseFailure extends Error {
-  code: string;
-  reason?: string;
-}
+export type { ParseFailure, StreamHandle } from '../util/llhttp-binding.js';
 
 /** The callbacks a parser calls, in llhttp's order. */
 export interface RequestEvents {
@@ -18,38 +14,6 @@ export interface RequestEvents {
   onBody(chunk: Buffer): void;
   onMessageComplete(): void;
 }
-
-/** A socket's native stream handle (libuv TCP), as net.Socket keeps it. */
-export interface StreamHandle {
-  readonly isStreamBase?: boolean;
-  readStart(): number;
-  readStop(): number;
-}
-
-interface NativeParser {
-  initialize(type: number, resource: object, maxHeaderSize: number, lenientFlags: number): void;
-  execute(data: Buffer): number | ParseFailure;
-  consume(handle: StreamHandle): void;
-  unconsume(): void;
-  getCurrentBuffer(): Buffer;
-  finish(): undefined | ParseFailure;
-  close(): void;
-  [slot: number]: unknown;
-}
-
-interface NativeParserClass {
-  new (): NativeParser;
-  REQUEST: number;
-  kOnMessageBegin: number;
-  kOnHeaders: number;
-  kOnHeadersComplete: number;
-  kOnBody: number;
-  kOnMessageComplete: number;
-  kOnExecute: number;
-}
-
-const common = createRequire(import.meta.url)('_http_common') as { HTTPParser: NativeParserClass; methods: string[] };
-const { HTTPParser, methods } = common;
 
 /**
  * One connection's request parser. Strict (no lenient flags, as node:http by default), the default 16 KiB head

@@ -2,7 +2,8 @@
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { upstreamError, UpstreamErrorCode, type UpstreamHandler, type UpstreamRequest } from '../upstream.js';
-import { ResponseParser } from './response-parser.js';
+import { streamHandleOf, type StreamHandle } from '../../util/llhttp-binding.js';
+import { ResponseParser, type ParseFailure, type ResponseEvents } from './response-parser.js';
 
 /**
  * Head and a buffered body as one Buffer: one plain write (no writev, no write-request per part); bodies are at
@@ -20,22 +21,27 @@ function withBody(head: string, body: Buffer): Buffer {
 export type Release = (conn: H1Connection, reusable: boolean) => void;
 
 /**
- * The request head is written with the whole body (when buffered) in one corked write; a streamed body follows
- * with backpressure, chunk-encoded when its length is unknown. The socket's idle timer is the headers timeout
- * until the head arrives, then the body timeout. Any failure destroys the connection; the handler gets exactly one
- * onComplete or onError. A connection is reused only if the server allows it and both messages ended cleanly.
+ * The request head is written with the whole body (when buffered) in one write; a streamed body follows with
+ * backpressure, chunk-encoded when its length is unknown. Responses are parsed by llhttp reading the socket's
+ * handle natively (`ResponseParser.consume`); a response is complete once the read that ended it has been parsed,
+ * so bytes behind it are seen first. The socket's idle timer is the headers timeout until the head arrives, then
+ * the body timeout. Any failure destroys the connection; the handler gets exactly one onComplete or onError. A
+ * connection is reused only if the server allows it and both messages ended cleanly.
  */
-export class H1Connection {
+export class H1Connection implements ResponseEvents {
   readonly socket: Socket;
   /** Server's Keep-Alive timeout hint, ms. */
   keepAliveHintMs: number | undefined;
   #handler: UpstreamHandler | undefined;
-  #parser: ResponseParser | undefined;
+  readonly #parser: ResponseParser;
   #release: Release | undefined;
   #req: UpstreamRequest | undefined;
   #bodyDone = true;
   #unpipe: (() => void) | undefined;
   #responseDone = false;
+  /** The native handle llhttp reads from (undefined: reads come as 'data' events). */
+  #handle: StreamHandle | undefined;
+  #readStopped = false;
 
   /** host:port of the gateway listener, for requests that arrive without a Host header. */
   readonly hostHeader: string;
@@ -43,10 +49,20 @@ export class H1Connection {
   constructor(socket: Socket, hostHeader: string) {
     this.socket = socket;
     this.hostHeader = hostHeader;
-    socket.on('data', (c: Buffer) => this.#onData(c));
+    this.#parser = new ResponseParser(this);
+    const handle = streamHandleOf(socket);
+    if (handle) {
+      this.#handle = handle;
+      this.#parser.consume(handle, this.#afterRead);
+    } else socket.on('data', (c: Buffer) => this.#afterRead(this.#parser.execute(c)));
     socket.on('end', () => this.#onEnd());
     socket.on('error', (err) => this.#fail(err));
-    socket.on('close', () => this.#fail(upstreamError(UpstreamErrorCode.CLOSED, 'gateway connection closed')));
+    socket.once('close', () => {
+      this.#fail(upstreamError(UpstreamErrorCode.CLOSED, 'gateway connection closed'));
+      if (this.#handle) this.#parser.unconsume();
+      // Not from within the parser's own callbacks: freeing it under its feet would crash the process.
+      setImmediate(() => this.#parser.close());
+    });
     socket.on('timeout', () => this.#onTimeout());
   }
 
@@ -59,18 +75,7 @@ export class H1Connection {
     this.#release = release;
     this.#req = req;
     this.#responseDone = false;
-    this.#parser = new ResponseParser(req.method === 'HEAD', {
-      onHead: (status, text, headers) => {
-        this.socket.setTimeout(req.bodyTimeout);
-        if (!handler.onHeaders(status, headers, this.#resume, text)) this.socket.pause();
-      },
-      onBody: (chunk) => {
-        if (handler.onData(chunk)) return true;
-        this.socket.pause();
-        return false;
-      },
-      onEnd: () => (this.#responseDone = true),
-    });
+    this.#parser.expect(req.method === 'HEAD');
     handler.onConnect(this.#abort);
     if (this.#handler !== handler) return; // aborted from onConnect
 
@@ -89,7 +94,7 @@ export class H1Connection {
     if (!host) head += `host: ${this.hostHeader}\r\n`;
     head += chunked ? 'transfer-encoding: chunked\r\n\r\n' : '\r\n';
     sock.setTimeout(req.headersTimeout);
-    sock.resume();
+    this.#setReading(true);
     if (body === null || Buffer.isBuffer(body)) {
       this.#bodyDone = true;
       sock.write(body ? withBody(head, body) : head, 'latin1');
@@ -100,13 +105,44 @@ export class H1Connection {
     }
   }
 
+  // --- parser events (ResponseEvents) ---
+
+  onHead(status: number, statusText: string, headers: string[]): void {
+    const handler = this.#handler;
+    if (!handler) return;
+    this.socket.setTimeout(this.#req!.bodyTimeout);
+    if (!handler.onHeaders(status, headers, this.#resume, statusText)) this.#setReading(false);
+  }
+
+  onBody(chunk: Buffer): void {
+    if (this.#handler?.onData(chunk) === false) this.#setReading(false);
+  }
+
+  onEnd(): void {
+    this.#responseDone = true;
+  }
+
   /** Drops the connection (pool shutdown); a request on it fails. */
   destroy(err?: Error): void {
     this.#fail(err ?? upstreamError(UpstreamErrorCode.POOL_CLOSED, 'gateway pool destroyed'));
     this.socket.destroy();
   }
 
-  readonly #resume = (): void => void this.socket.resume();
+  readonly #resume = (): void => this.#setReading(true);
+
+  /** Stops or restarts reading the gateway's bytes (backpressure from a slower client). */
+  #setReading(on: boolean): void {
+    const h = this.#handle;
+    if (!h) {
+      if (on) this.socket.resume();
+      else this.socket.pause();
+      return;
+    }
+    if (on !== this.#readStopped || this.socket.destroyed) return;
+    this.#readStopped = !on;
+    if (on) h.readStart();
+    else h.readStop();
+  }
 
   readonly #abort = (err?: Error): void => this.#fail(err ?? new Error('request aborted'));
 
@@ -146,38 +182,28 @@ export class H1Connection {
     sock.on('drain', onDrain);
   }
 
-  #onData(chunk: Buffer): void {
-    const parser = this.#parser;
-    if (!this.#handler || !parser) {
-      // Bytes on an idle connection: the server is confused; drop the connection.
-      this.socket.destroy();
+  /** After each read was parsed. */
+  readonly #afterRead = (failure: ParseFailure | undefined): void => {
+    if (failure) {
+      if (this.#handler) this.#fail(failure);
+      else this.socket.destroy();
       return;
     }
-    let rest: Buffer | undefined;
-    try {
-      rest = parser.execute(chunk);
-    } catch (err) {
-      this.#fail(err as Error);
-      return;
-    }
-    if (rest && rest.length > 0) this.socket.destroy(); // more than one response: unusable after this one
+    // Bytes on an idle connection, or more than one response: the server is confused; drop the connection.
+    if (this.#parser.trailing) this.socket.destroy();
     this.#maybeDone();
-  }
+  };
 
   #onEnd(): void {
     if (!this.#handler) return;
-    try {
-      this.#parser!.finish();
-    } catch (err) {
-      this.#fail(err as Error);
-      return;
-    }
-    this.#maybeDone();
+    const failure = this.#parser.finish();
+    if (failure) this.#fail(failure);
+    else this.#maybeDone();
   }
 
   #onTimeout(): void {
     if (!this.#handler) return; // idle timeouts are the pool's business
-    const code = this.#parser?.headPending ? UpstreamErrorCode.HEADERS_TIMEOUT : UpstreamErrorCode.BODY_TIMEOUT;
+    const code = this.#parser.headPending ? UpstreamErrorCode.HEADERS_TIMEOUT : UpstreamErrorCode.BODY_TIMEOUT;
     this.#fail(upstreamError(code, code === UpstreamErrorCode.HEADERS_TIMEOUT ? 'gateway response timeout' : 'gateway body timeout'));
   }
 
@@ -185,11 +211,12 @@ export class H1Connection {
   #maybeDone(): void {
     const handler = this.#handler;
     if (!handler || !this.#responseDone) return;
-    const reusable = this.#bodyDone && this.#parser!.keepAlive && !this.socket.destroyed;
-    this.keepAliveHintMs = this.#parser!.keepAliveHintMs ?? this.keepAliveHintMs;
+    const reusable = this.#bodyDone && this.#parser.keepAlive && !this.socket.destroyed;
+    this.keepAliveHintMs = this.#parser.keepAliveHintMs;
     this.#unpipe?.();
     this.#clear();
     if (!reusable) this.socket.destroy();
+    else this.#setReading(true); // an idle connection watches for the server closing it
     const release = this.#release!;
     handler.onComplete();
     release(this, reusable);
@@ -210,7 +237,6 @@ export class H1Connection {
 
   #clear(): void {
     this.#handler = undefined;
-    this.#parser = undefined;
     this.#req = undefined;
     this.socket.setTimeout(0);
   }

@@ -1,228 +1,165 @@
-// Incremental HTTP/1.1 response parser for the proxy's own upstream client: heads, Content-Length, chunked, EOF bodies.
-import { HOP_BY_HOP } from '../hop-by-hop.js';
+// Response parsing for the proxy's own upstream client on Node's llhttp (the parser node:http's client runs).
+import { HTTPParser, type NativeParser, type ParseFailure, type StreamHandle } from '../../util/llhttp-binding.js';
+import { downstreamHeaders, type ResponseHops } from '../headers.js';
 
-/** What the parser reports; `onBody` returning false asks the caller to stop reading for a while. */
+export type { ParseFailure } from '../../util/llhttp-binding.js';
+
+/** What the parser reports for the response it expects. */
 export interface ResponseEvents {
-  /** A final (non-1xx) head. Headers are [name, value, ...] with hop-by-hop headers already removed. */
+  /** The final (non-1xx) head. Headers are [name, value, ...] with hop-by-hop headers already removed. */
   onHead(status: number, statusText: string, headers: string[]): void;
-  onBody(chunk: Buffer): boolean;
+  /** A piece of the body, de-chunked (a Buffer of its own). */
+  onBody(chunk: Buffer): void;
   onEnd(): void;
 }
 
-export class ParseError extends Error {
-  readonly code = 'PX_UPSTREAM_PROTOCOL';
-}
-
+/** Response heads up to 64 KiB (llhttp's default is 16). */
 const MAX_HEAD = 64 * 1024;
-const MAX_LINE = 4 * 1024;
-const CRLFCRLF = Buffer.from('\r\n\r\n');
-const HOP_LENGTHS = new Set([...HOP_BY_HOP].map((h) => h.length));
 
-const enum State {
-  Head,
-  Length,
-  ChunkSize,
-  ChunkData,
-  ChunkCrlf,
-  Trailers,
-  UntilEof,
-  Done,
+function failure(message: string): ParseFailure {
+  return Object.assign(new Error(message), { code: 'PX_UPSTREAM_PROTOCOL' });
 }
 
 /**
- * One response at a time (the client does not pipeline). Feed socket chunks to `execute`; it returns the bytes that
- * follow the response (a well-behaved server sends none) once the response is complete, else undefined. Body
- * chunks are zero-copy views into the socket's buffers. Framing follows RFC 9112 §6.3: no body for HEAD, 1xx, 204
- * and 304; chunked wins over Content-Length; otherwise Content-Length; otherwise the body runs to EOF (`finish`).
- * Throws ParseError on anything malformed (the connection is then unusable).
+ * One keep-alive connection's parser, one response at a time (the client does not pipeline): `expect` before each
+ * request, then feed it with `consume` (llhttp reads the socket's handle natively: no Buffer, stream or 'data'
+ * event per read) or `execute`. Framing is llhttp's (RFC 9112 §6.3): no body for HEAD, 1xx, 204 and 304; chunked,
+ * then Content-Length, else the body runs to EOF (`finish`); a 101 or malformed bytes are failures. 1xx heads are
+ * skipped. A response with both Transfer-Encoding and Content-Length is read chunked, its length is not passed on
+ * and the connection is not reused (RFC 9112 §6.3 item 3). Bytes after the response, or on an idle connection,
+ * set `trailing`: the connection is unusable.
  */
 export class ResponseParser {
   /** The server allows reusing the connection after this response. */
   keepAlive = true;
-  /** Keep-Alive: timeout=N from the server, ms, if given. */
-  keepAliveHintMs: number | undefined;
-  #state = State.Head;
-  #head: Buffer | undefined;
-  #remaining = 0;
-  #line = '';
-  readonly #noBody: boolean;
+  /** True from `expect` until the final head has been parsed. */
+  headPending = false;
+  /** Bytes arrived that are not part of the expected response. */
+  trailing = false;
+  readonly #p: NativeParser = new HTTPParser();
   readonly #ev: ResponseEvents;
+  readonly #hops: ResponseHops = { keepAliveHintMs: undefined, transferEncoding: false };
+  /** A response is expected and not complete yet. */
+  #expecting = false;
+  #isHead = false;
+  /** The final head was parsed (1xx messages complete too, and are skipped). */
+  #final = false;
+  /** Heads of more than 32 headers arrive in pieces. */
+  #pieces: string[] = [];
+  #failure: ParseFailure | undefined;
 
-  constructor(isHead: boolean, ev: ResponseEvents) {
-    this.#noBody = isHead;
+  constructor(ev: ResponseEvents) {
     this.#ev = ev;
-  }
-
-  get done(): boolean {
-    return this.#state === State.Done;
-  }
-
-  /** True while no byte of a final head has been parsed (safe-to-report "nothing arrived"). */
-  get headPending(): boolean {
-    return this.#state === State.Head;
-  }
-
-  execute(chunk: Buffer): Buffer | undefined {
-    let buf = chunk;
-    while (buf.length > 0) {
-      switch (this.#state) {
-        case State.Head: {
-          const all = this.#head ? Buffer.concat([this.#head, buf]) : buf;
-          const end = all.indexOf(CRLFCRLF);
-          if (end < 0) {
-            if (all.length > MAX_HEAD) throw new ParseError('response head too large');
-            this.#head = all;
-            return undefined;
-          }
-          this.#head = undefined;
-          buf = all.subarray(end + 4);
-          this.#parseHead(all.toString('latin1', 0, end));
-          break;
-        }
-        case State.Length: {
-          const n = Math.min(this.#remaining, buf.length);
-          this.#remaining -= n;
-          const part = buf.subarray(0, n);
-          buf = buf.subarray(n);
-          if (this.#remaining === 0) this.#state = State.Done;
-          this.#ev.onBody(part);
-          if (this.#state === State.Done) return this.#finishMessage(buf);
-          break;
-        }
-        case State.ChunkSize:
-        case State.Trailers:
-        case State.ChunkCrlf: {
-          const nl = buf.indexOf(10);
-          const piece = buf.toString('latin1', 0, nl < 0 ? buf.length : nl + 1);
-          buf = nl < 0 ? buf.subarray(buf.length) : buf.subarray(nl + 1);
-          this.#line += piece;
-          if (this.#line.length > MAX_LINE) throw new ParseError('chunk line too long');
-          if (nl < 0) return undefined;
-          const line = this.#line.endsWith('\r\n') ? this.#line.slice(0, -2) : this.#line.slice(0, -1);
-          this.#line = '';
-          if (this.#state === State.ChunkCrlf) {
-            if (line !== '') throw new ParseError('missing CRLF after chunk');
-            this.#state = State.ChunkSize;
-          } else if (this.#state === State.ChunkSize) {
-            const hex = line.split(';', 1)[0]!.trim();
-            if (!/^[0-9A-Fa-f]{1,12}$/.test(hex)) throw new ParseError('bad chunk size');
-            this.#remaining = parseInt(hex, 16);
-            this.#state = this.#remaining === 0 ? State.Trailers : State.ChunkData;
-          } else if (line === '') {
-            this.#state = State.Done; // end of trailers (they are not forwarded)
-            return this.#finishMessage(buf);
-          }
-          break;
-        }
-        case State.ChunkData: {
-          const n = Math.min(this.#remaining, buf.length);
-          this.#remaining -= n;
-          const part = buf.subarray(0, n);
-          buf = buf.subarray(n);
-          if (this.#remaining === 0) this.#state = State.ChunkCrlf;
-          this.#ev.onBody(part);
-          break;
-        }
-        case State.UntilEof:
-          this.#ev.onBody(buf);
-          return undefined;
-        case State.Done:
-          return buf;
-      }
-    }
-    return this.#state === State.Done ? buf : undefined;
-  }
-
-  /** The connection reached EOF: completes a read-to-EOF body, otherwise the response was cut short. */
-  finish(): void {
-    if (this.#state === State.UntilEof) {
-      this.#state = State.Done;
+    const p = this.#p;
+    p.initialize(HTTPParser.RESPONSE, {}, MAX_HEAD, HTTPParser.kLenientChunkedLength);
+    p[HTTPParser.kOnMessageBegin] = () => {
+      if (!this.#expecting) this.trailing = true;
+    };
+    p[HTTPParser.kOnHeaders] = (headers: string[]) => {
+      for (const h of headers) this.#pieces.push(h);
+    };
+    p[HTTPParser.kOnHeadersComplete] = (
+      _major: number,
+      _minor: number,
+      headers: string[] | undefined,
+      _method: unknown,
+      _url: unknown,
+      status: number,
+      statusText: string | undefined,
+      _upgrade: boolean,
+      keepAlive: boolean,
+    ) => this.#onHeadersComplete(headers, status, statusText ?? '', keepAlive);
+    p[HTTPParser.kOnBody] = (chunk: Buffer) => {
+      if (this.#final && this.#expecting) this.#ev.onBody(chunk);
+    };
+    p[HTTPParser.kOnMessageComplete] = () => {
+      if (!this.#final || !this.#expecting) return; // a 1xx, or bytes nobody asked for
+      this.#final = false;
+      this.#expecting = false;
       this.#ev.onEnd();
-      return;
-    }
-    if (this.#state !== State.Done) throw new ParseError('connection closed before the response completed');
+    };
   }
 
-  #finishMessage(rest: Buffer): Buffer {
-    this.#ev.onEnd();
-    return rest;
+  /** `Keep-Alive: timeout=N` from the server's last response that had one, ms. */
+  get keepAliveHintMs(): number | undefined {
+    return this.#hops.keepAliveHintMs;
   }
 
-  #parseHead(text: string): void {
-    // Status line "HTTP/1.x SSS reason", parsed by position (no regex on the hot path).
-    const eol = text.indexOf('\r\n');
-    const first = eol < 0 ? text : text.slice(0, eol);
-    const minor = first.charCodeAt(7);
-    const status = Number(first.slice(9, 12));
-    if (!first.startsWith('HTTP/1.') || (minor !== 48 && minor !== 49) || first.charCodeAt(8) !== 32 || !(status >= 100 && status <= 999) || (first.length > 12 && first.charCodeAt(12) !== 32)) {
-      throw new ParseError('bad status line');
+  /** The next response belongs to a request just sent; `isHead`: it has no body whatever its headers say. */
+  expect(isHead: boolean): void {
+    this.#isHead = isHead;
+    this.#expecting = true;
+    this.#final = false;
+    this.headPending = true;
+    this.keepAlive = true;
+    this.trailing = false;
+  }
+
+  /** Parses bytes read from the connection; a failure leaves the connection unusable. */
+  execute(data: Buffer): ParseFailure | undefined {
+    return this.#result(this.#p.execute(data));
+  }
+
+  /** Reads `handle` natively; `onRead` follows each read that was parsed, with the failure if any. */
+  consume(handle: StreamHandle, onRead: (failure: ParseFailure | undefined) => void): void {
+    this.#p[HTTPParser.kOnExecute] = (r: number | ParseFailure) => onRead(this.#result(r));
+    this.#p.consume(handle);
+  }
+
+  /** Gives the handle back to the socket (before the socket's handle goes away). */
+  unconsume(): void {
+    this.#p.unconsume();
+  }
+
+  /** The connection reached EOF: completes a read-to-EOF body, else a failure if a response was cut short. */
+  finish(): ParseFailure | undefined {
+    const r = this.#p.finish();
+    return r ? this.#result(r) : undefined;
+  }
+
+  /** Frees the native parser; call outside its callbacks. */
+  close(): void {
+    this.#p.close();
+  }
+
+  #result(r: number | ParseFailure): ParseFailure | undefined {
+    // A 101 stops llhttp without an error of its own (it takes it for an upgrade).
+    if (this.#failure) return this.#failure;
+    if (typeof r === 'number') return undefined;
+    if (this.#expecting) return r;
+    this.trailing = true; // garbage after the response: the connection goes, the response stands
+    return undefined;
+  }
+
+  #onHeadersComplete(headers: string[] | undefined, status: number, statusText: string, keepAlive: boolean): number {
+    if (!headers) {
+      headers = this.#pieces;
+      this.#pieces = [];
     }
-    const statusText = first.length > 13 ? first.slice(13) : '';
-    const headers: string[] = [];
-    let length: number | undefined;
-    let chunked = false;
-    let otherCoding = false;
-    let connClose = minor === 48; // HTTP/1.0: close unless keep-alive is announced
-    let named: string[] | undefined;
-    let pos = eol < 0 ? text.length : eol + 2;
-    while (pos < text.length) {
-      let end = text.indexOf('\r\n', pos);
-      if (end < 0) end = text.length;
-      const c = text.indexOf(':', pos);
-      if (c <= pos || c > end) throw new ParseError('bad header line');
-      const name = text.slice(pos, c);
-      const value = text.slice(c + 1, end).trim();
-      pos = end + 2;
-      // Names are checked again by Node when the head is written to the client; here only framing matters.
-      if (name.charCodeAt(0) <= 32 || name.charCodeAt(name.length - 1) <= 32) throw new ParseError('bad header name');
-      const n = name.length;
-      if (n === 10 || n === 14 || n === 17 || HOP_LENGTHS.has(n)) {
-        const lower = name.toLowerCase();
-        if (lower === 'content-length') {
-          if (!/^\d{1,15}$/.test(value) || (length !== undefined && length !== Number(value))) throw new ParseError('bad content-length');
-          length = Number(value);
-        } else if (lower === 'transfer-encoding') {
-          const codings = value.toLowerCase().split(',');
-          chunked = codings[codings.length - 1]!.trim() === 'chunked';
-          otherCoding = !chunked;
-        } else if (lower === 'connection') {
-          for (const t of value.toLowerCase().split(',')) {
-            const tok = t.trim();
-            if (tok === 'close') connClose = true;
-            else if (tok === 'keep-alive') connClose = false;
-            else if (tok) (named ??= []).push(tok);
-          }
-        } else if (lower === 'keep-alive') {
-          const t = /timeout=(\d+)/i.exec(value);
-          if (t) this.keepAliveHintMs = Number(t[1]) * 1000;
-        }
-        if (HOP_BY_HOP.has(lower)) continue;
+    if (!this.#expecting) return 1; // trailing bytes; the connection is dropped
+    if (status === 101) {
+      this.#failure = failure('unexpected upgrade');
+      return -1;
+    }
+    if (status < 200) return 1; // informational: no body, the final head follows
+    const hops = this.#hops;
+    hops.transferEncoding = false;
+    const out = downstreamHeaders(headers, hops);
+    this.keepAlive = keepAlive;
+    if (hops.transferEncoding) this.#dropLength(out);
+    this.#final = true;
+    this.headPending = false;
+    this.#ev.onHead(status, statusText, out);
+    return this.#isHead ? 1 : 0;
+  }
+
+  /** Chunked wins over Content-Length: the length must not reach the client, and the connection is not reused. */
+  #dropLength(headers: string[]): void {
+    for (let i = headers.length - 2; i >= 0; i -= 2) {
+      if (headers[i]!.length === 14 && headers[i]!.toLowerCase() === 'content-length') {
+        headers.splice(i, 2);
+        this.keepAlive = false;
       }
-      headers.push(name, value);
     }
-    if (status < 200) {
-      if (status === 101) throw new ParseError('unexpected upgrade');
-      return; // informational: the final head follows
-    }
-    if (named) for (let i = headers.length - 2; i >= 0; i -= 2) if (named.includes(headers[i]!.toLowerCase())) headers.splice(i, 2);
-    this.keepAlive = !connClose;
-    if (chunked && length !== undefined) {
-      // Both framings: chunked wins and the length must not reach the client (RFC 9112 §6.3 item 3).
-      for (let i = headers.length - 2; i >= 0; i -= 2) if (headers[i]!.toLowerCase() === 'content-length') headers.splice(i, 2);
-      length = undefined;
-      this.keepAlive = false;
-    }
-    this.#ev.onHead(status, statusText, headers);
-    if (this.#noBody || status === 204 || status === 304) this.#state = State.Done;
-    else if (chunked) this.#state = State.ChunkSize;
-    else if (otherCoding || length === undefined) {
-      this.#state = State.UntilEof;
-      this.keepAlive = false;
-    } else if (length === 0) this.#state = State.Done;
-    else {
-      this.#state = State.Length;
-      this.#remaining = length;
-    }
-    if (this.#state === State.Done) this.#ev.onEnd();
   }
 }
