@@ -47,6 +47,7 @@ export class Exchange implements UpstreamHandler, ClientBound {
   #status = 0;
   #resume: (() => void) | undefined;
   #onDrain: (() => void) | undefined;
+  #awaitingDrain = false;
 
   constructor(
     env: ExchangeEnv,
@@ -120,10 +121,24 @@ export class Exchange implements UpstreamHandler, ClientBound {
 
   onData(chunk: Buffer): boolean {
     this.host!.stats.bytesOut += chunk.length;
-    if (this.res.write(chunk)) return true;
-    // Client slower than the gateway: undici stops reading until the client drains (chunked sub batches).
-    this.#onDrain ??= () => this.#resume?.();
-    this.res.onceDrain(this.#onDrain);
+    return this.#flowing(this.res.write(chunk));
+  }
+
+  onReadEnd(): boolean {
+    return this.#flowing(this.res.flush());
+  }
+
+  /** Client slower than the gateway: the upstream connection stops reading until the client drains (chunked sub batches). */
+  #flowing(ok: boolean): boolean {
+    if (ok) return true;
+    if (!this.#awaitingDrain) {
+      this.#awaitingDrain = true;
+      this.#onDrain ??= () => {
+        this.#awaitingDrain = false;
+        this.#resume?.();
+      };
+      this.res.onceDrain(this.#onDrain);
+    }
     return false;
   }
 

@@ -16,7 +16,9 @@ class UndiciAdapter implements Dispatcher.DispatchHandler {
     return status < 200 || this.#h.onHeaders(status, downstreamHeaders(raw), resume, statusText);
   }
   onData(chunk: Buffer): boolean {
-    return this.#h.onData(chunk);
+    // undici gives no read boundaries: each chunk is handed on at once.
+    const ok = this.#h.onData(chunk);
+    return this.#h.onReadEnd() && ok;
   }
   onComplete(): void {
     this.#h.onComplete();

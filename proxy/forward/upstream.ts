@@ -28,6 +28,11 @@ export interface UpstreamHandler {
   onConnect(abort: (err?: Error) => void): void;
   onHeaders(status: number, headers: string[], resume: () => void, statusText: string): boolean;
   onData(chunk: Buffer): boolean;
+  /**
+   * Every byte of one read from the gateway has been delivered (onHeaders/onData) and the response goes on: the
+   * point to hand buffered output to the client. Returns false to ask for a pause, as onData.
+   */
+  onReadEnd(): boolean;
   onComplete(): void;
   onError(err: Error): void;
   /** Bytes of a streamed body written to the gateway. */

@@ -14,7 +14,7 @@ export interface ResponseOwner {
 /** Header names and values as node:http accepts them (no CR, LF or NUL: no response splitting). */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
-/** Head and body below this size go out as one Buffer (one write, no writev). */
+/** Queued output is handed to the socket at this size at the latest; below it, it goes out as one joined Buffer. */
 const JOIN_LIMIT = 16 * 1024;
 
 export class InvalidHeaderError extends Error {
@@ -24,8 +24,10 @@ export class InvalidHeaderError extends Error {
 /**
  * Framing as received from upstream: a Content-Length header is kept and the body is written as is; without one
  * the body is chunk-encoded (HTTP/1.1 clients) or ends with the connection (HTTP/1.0 clients). No body for HEAD,
- * 1xx, 204 and 304. The head waits for the first body bytes so that head and a small body leave in one write.
- * `Connection: close` is sent when the client asked for it, when draining, or when `shouldKeepAlive` was cleared.
+ * 1xx, 204 and 304. Output is queued until `flush` (the forwarder calls it after each read from the gateway),
+ * `end`, or 16 KiB: head, body and chunk framing of one upstream read leave in one write. (Not a nextTick: the
+ * parser's callbacks each run the tick queue.) `Connection: close` is sent when the client asked for it, when
+ * draining, or when `shouldKeepAlive` was cleared.
  */
 export class FrontResponse {
   /** Cleared to end the connection after this response. */
@@ -36,7 +38,9 @@ export class FrontResponse {
   #bodyless = false;
   #keep = true;
   #finished = false;
-  #corked = false;
+  /** Output after the head not handed to the socket yet, and its size in bytes (strings are latin1). */
+  #out: (string | Buffer)[] = [];
+  #outBytes = 0;
   readonly #owner: ResponseOwner;
   readonly #http10: boolean;
   readonly #isHead: boolean;
@@ -84,14 +88,44 @@ export class FrontResponse {
     this.headersSent = true;
   }
 
-  /** Writes body bytes; false = the socket's buffer is full (wait for `onceDrain`). */
+  /** Queues body bytes; false = the socket's buffer is full (the output was flushed; wait for `onceDrain`). */
   write(chunk: Buffer): boolean {
     if (this.#finished || this.#bodyless || chunk.length === 0) return true;
     if (this.#chunked) {
-      this.#corkTick();
-      return this.#send(`${this.#takeHead()}${chunk.length.toString(16)}\r\n`, chunk, '\r\n');
+      this.#queue(`${chunk.length.toString(16)}\r\n`);
+      this.#queue(chunk);
+      this.#queue('\r\n');
+    } else this.#queue(chunk);
+    if (this.#outBytes >= JOIN_LIMIT || this.#owner.socket.writableNeedDrain) return this.flush();
+    return true;
+  }
+
+  /** Hands the queued output to the socket in one write; false = the socket's buffer is full. */
+  flush(): boolean {
+    const socket = this.#owner.socket;
+    const head = this.#head ?? '';
+    this.#head = undefined;
+    const out = this.#out;
+    if (out.length === 0) {
+      if (head) socket.write(head, 'latin1');
+      return !socket.writableNeedDrain;
     }
-    return this.#send(this.#takeHead(), chunk, '');
+    const total = head.length + this.#outBytes;
+    this.#outBytes = 0;
+    if (total > JOIN_LIMIT) {
+      // Large: no copy; the pieces leave in one writev.
+      socket.cork();
+      if (head) socket.write(head, 'latin1');
+      for (const piece of out) socket.write(piece, 'latin1');
+      socket.uncork();
+    } else {
+      const joined = Buffer.allocUnsafe(total);
+      let at = joined.write(head, 0, 'latin1');
+      for (const piece of out) at += typeof piece === 'string' ? joined.write(piece, at, 'latin1') : piece.copy(joined, at);
+      socket.write(joined);
+    }
+    out.length = 0;
+    return !socket.writableNeedDrain;
   }
 
   onceDrain(fn: () => void): void {
@@ -103,8 +137,8 @@ export class FrontResponse {
     if (this.#finished) return;
     if (last !== undefined) this.write(typeof last === 'string' ? Buffer.from(last) : last);
     this.#finished = true;
-    const tail = this.#takeHead() + (this.#chunked ? '0\r\n\r\n' : '');
-    if (tail) this.#owner.socket.write(tail, 'latin1');
+    if (this.#chunked) this.#queue('0\r\n\r\n');
+    this.flush();
     this.#owner.responseDone(this, this.#keep);
   }
 
@@ -117,43 +151,8 @@ export class FrontResponse {
     }
   }
 
-  /**
-   * Chunks written in one tick (typically the last data chunk and the terminator, parsed from one upstream read)
-   * leave in one writev.
-   */
-  #corkTick(): void {
-    if (this.#corked) return;
-    this.#corked = true;
-    const socket = this.#owner.socket;
-    socket.cork();
-    process.nextTick(() => {
-      this.#corked = false;
-      socket.uncork();
-    });
-  }
-
-  #takeHead(): string {
-    const h = this.#head ?? '';
-    this.#head = undefined;
-    return h;
-  }
-
-  #send(prefix: string, chunk: Buffer, suffix: string): boolean {
-    const socket = this.#owner.socket;
-    if (prefix.length === 0 && suffix.length === 0) return socket.write(chunk);
-    const total = prefix.length + chunk.length + suffix.length;
-    if (total <= JOIN_LIMIT) {
-      const out = Buffer.allocUnsafe(total);
-      out.write(prefix, 0, 'latin1');
-      chunk.copy(out, prefix.length);
-      if (suffix.length) out.write(suffix, prefix.length + chunk.length, 'latin1');
-      return socket.write(out);
-    }
-    socket.cork();
-    socket.write(prefix, 'latin1');
-    socket.write(chunk);
-    const ok = suffix.length ? socket.write(suffix, 'latin1') : true;
-    socket.uncork();
-    return ok && !socket.writableNeedDrain;
+  #queue(piece: string | Buffer): void {
+    this.#out.push(piece);
+    this.#outBytes += piece.length;
   }
 }

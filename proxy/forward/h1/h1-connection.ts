@@ -191,7 +191,8 @@ export class H1Connection implements ResponseEvents {
     }
     // Bytes on an idle connection, or more than one response: the server is confused; drop the connection.
     if (this.#parser.trailing) this.socket.destroy();
-    this.#maybeDone();
+    if (this.#responseDone) this.#maybeDone();
+    else if (this.#handler?.onReadEnd() === false) this.#setReading(false);
   };
 
   #onEnd(): void {

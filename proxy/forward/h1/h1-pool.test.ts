@@ -34,6 +34,7 @@ function run(pool: H1Pool, req: Partial<UpstreamRequest>, onData?: (chunk: Buffe
         r.body += c.toString();
         return onData ? onData(c, resume) : true;
       },
+      onReadEnd: () => true,
       onComplete: () => resolve(r),
       onError: (err) => resolve({ ...r, error: err }),
       onBodySent: (n) => void (r.sent += n),
