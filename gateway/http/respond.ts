@@ -7,7 +7,11 @@ import type { HeaderList } from './route.js';
 export const JSON_TYPE = 'application/json; charset=utf8';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: HeaderList): void {
-  const text = JSON.stringify(body);
+  sendJsonText(res, status, JSON.stringify(body), headers);
+}
+
+/** Sends JSON the caller already wrote as text (hot paths that build it without an object graph). */
+export function sendJsonText(res: ServerResponse, status: number, text: string, headers: HeaderList): void {
   res.writeHead(status, [...headers, 'Content-Type', JSON_TYPE, 'Content-Length', Buffer.byteLength(text)]);
   res.end(text);
 }

@@ -5,8 +5,9 @@ import { parseBatchBody } from '../../pub/batch-body.js';
 import { header } from '../headers.js';
 import { topicSchema, verSchema } from '../names.js';
 import { readBody } from '../read-body.js';
-import { JSON_TYPE, sendJson } from '../respond.js';
+import { JSON_TYPE, sendJsonText } from '../respond.js';
 import { errorResponse, type Route } from '../route.js';
+import { batchPubReply } from './pub-reply.js';
 
 const positionSchema = {
   type: 'object',
@@ -113,7 +114,7 @@ export function pubRoutes(ctx: GatewayContext): Route[] {
         }
         const positions = await publisher.publish(app, topic, params['ver']!, messages, { acks });
         const first = positions[0]!;
-        sendJson(res, 201, { ok: 1, count: positions.length, messages: positions }, [...baseHeaders, 'X-Partition', first.partition, 'X-Offset', first.offset]);
+        sendJsonText(res, 201, batchPubReply(positions), [...baseHeaders, 'X-Partition', first.partition, 'X-Offset', first.offset]);
         return;
       }
       const tag = header(req, 'x-tag');
