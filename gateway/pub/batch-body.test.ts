@@ -1,4 +1,4 @@
-// Batch bodies: the byte-scanning path for plain string arrays gives what JSON.parse gives, and defers everything else.
+// Batch bodies: plain strings become views of the body, with the bytes the item-by-item conversion gives.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isAppError } from '../../shared/errors.js';
@@ -26,9 +26,13 @@ describe('parseBatchBody', () => {
     const out = parse(body, 'k');
     assert.deepEqual(out, expected('["a","bc"]', 'k'));
     assert.equal(out[0]!.value.buffer, body.buffer, 'the value is a view, not a copy');
+    const nd = Buffer.from('"a"\r\n\n  "bc"  \n');
+    const lines = parseBatchBody(nd, 'application/x-ndjson; charset=utf-8', undefined, limits);
+    assert.deepEqual(lines, expected('["a","bc"]'));
+    assert.equal(lines[1]!.value.buffer, nd.buffer);
   });
 
-  it('agrees with JSON.parse on whitespace, UTF-8, escapes and mixed items', () => {
+  it('gives what JSON.parse and Buffer.from give, with whitespace, UTF-8, escapes and mixed items', () => {
     for (const text of [
       ' \r\n\t[ "x" , "y"\n]\n ',
       '["héllo","日本語","😀"]',

@@ -24,7 +24,11 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /**
    * Group commit: appends and commits queued in one event-loop turn share one transaction, flushed on
-   * setImmediate, or at once when this many messages are queued. Default 1000.
+   * setImmediate, or at once when this many messages are queued. Default 4000: under batch publish load
+   * (64 connections × 100 messages) a cap of 1000 cut each turn's arrivals into a full transaction and a
+   * small remainder; 4000 let one transaction take the whole turn and cost ~10–15 % less gateway CPU per
+   * batch (interleaved A/B of two gateway builds under wrk -c64). A transaction of 4000 × 100 B rows holds
+   * the event loop for ~10 ms.
    */
   maxBatchMessages?: number;
   /**
@@ -53,7 +57,7 @@ export type ResolvedSqliteOptions = Readonly<Required<Omit<SqliteStoreOptions, '
 export const SQLITE_STORE_DEFAULTS = {
   synchronous: 'normal',
   busyTimeoutMs: 5000,
-  maxBatchMessages: 1000,
+  maxBatchMessages: 4000,
   pollIntervalMs: 4,
   retentionMs: 7 * 24 * 3600 * 1000,
   maxMessagesPerPartition: 0,
