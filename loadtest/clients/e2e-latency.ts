@@ -8,7 +8,7 @@ import { quantileSorted } from '../lib/stats.js';
 import type { PublisherOptions, PublisherResult } from './mixed-publisher.js';
 import { publisherPool } from './mixed-publisher.js';
 import type { FinishRequest, LoopDelay } from './mixed-process.js';
-import type { SubscriberOptions, SubscriberResult } from './mixed-subscriber.js';
+import type { SubscribeMode, SubscriberOptions, SubscriberResult } from './mixed-subscriber.js';
 
 const MIXED_PROCESS = fileURLToPath(new URL('./mixed-process.js', import.meta.url));
 
@@ -29,11 +29,15 @@ export interface MixedOptions {
   size: number;
   /** Concurrent long-polls (or WebSockets) of the subscriber group. */
   subscribers: number;
-  mode: 'longpoll' | 'ws';
+  mode: SubscribeMode;
+  /** Messages per chunked response (mode chunked; default 100). */
+  batch?: number;
   /** After publishing stops, wait this long for the last deliveries (default 3 s). */
   drainMs?: number;
   /** Partition key per message (keyed publishing); undefined = unkeyed. */
   keyed?: boolean;
+  /** Diagnostics: list publishes and deliveries slower than this, ms, with their send times (`slow` in the result). */
+  slowMs?: number;
 }
 
 export interface Quantiles {
@@ -60,6 +64,8 @@ export interface MixedResult {
   storedToReceived?: Quantiles;
   /** Event-loop delay of the generator processes during the run: large values mean the generator, not the server, lagged. */
   generator: { publisher: LoopDelay; subscriber: LoopDelay };
+  /** With `slowMs`: [send time (wall-clock ms), ms] of each slower publish and delivery. */
+  slow?: { pub: [number, number][]; e2e: [number, number][] };
 }
 
 const quantiles = (sorted: number[]): Quantiles => ({
@@ -76,14 +82,14 @@ export async function runMixed(o: MixedOptions): Promise<MixedResult> {
   try {
     await creator.publish(-1);
   } finally {
-    await creator.close();
+    creator.close();
   }
-  const subOpts: SubscriberOptions = { subUrl: o.subUrl, appid: o.appid, subkey: o.subkey, topic: o.topic, ver: o.ver, group: o.group, subscribers: o.subscribers, mode: o.mode };
+  const subOpts: SubscriberOptions = { subUrl: o.subUrl, appid: o.appid, subkey: o.subkey, topic: o.topic, ver: o.ver, group: o.group, subscribers: o.subscribers, mode: o.mode, batch: o.batch, slowMs: o.slowMs };
   const sub = startChild('sub', subOpts);
   let pub: ReturnType<typeof startChild> | undefined;
   try {
     await sub.next();
-    const pubOpts: PublisherOptions = { pubUrl: o.pubUrl, appid: o.appid, pubkey: o.pubkey, topic: o.topic, ver: o.ver, rate: o.rate, seconds: o.seconds, size: o.size, keyed: o.keyed, abandonAfterMs: drainMs + 5000 };
+    const pubOpts: PublisherOptions = { pubUrl: o.pubUrl, appid: o.appid, pubkey: o.pubkey, topic: o.topic, ver: o.ver, rate: o.rate, seconds: o.seconds, size: o.size, keyed: o.keyed, abandonAfterMs: drainMs + 5000, slowMs: o.slowMs };
     pub = startChild('pub', pubOpts);
     const p = (await pub.next()) as { result: PublisherResult; eld: LoopDelay };
     const finish: FinishRequest = { expected: p.result.published, drainMs };
@@ -104,6 +110,7 @@ export async function runMixed(o: MixedOptions): Promise<MixedResult> {
       pub: { p50: quantileSorted(pr.latencies, 0.5), p99: quantileSorted(pr.latencies, 0.99) },
       ...(sr.storedToReceived.length ? { storedToReceived: quantiles(sr.storedToReceived) } : {}),
       generator: { publisher: p.eld, subscriber: s.eld },
+      ...(o.slowMs !== undefined ? { slow: { pub: pr.slow ?? [], e2e: sr.slow ?? [] } } : {}),
     };
   } finally {
     sub.child.kill();

@@ -13,6 +13,8 @@ import { MixedSubscriber, type SubscriberOptions } from './mixed-subscriber.js';
 export interface LoopDelay {
   p99: number;
   max: number;
+  /** CPU time (user + system) the process used while measuring, ms. */
+  cpuMs: number;
 }
 
 export interface FinishRequest {
@@ -28,7 +30,11 @@ async function main(): Promise<void> {
   const [role, json] = process.argv.slice(2);
   if ((role !== 'pub' && role !== 'sub') || !json) throw new Error('usage: mixed-process.js pub|sub <options JSON>');
   const delay = monitorEventLoopDelay({ resolution: 1 });
-  const eld = (): LoopDelay => ({ p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 });
+  let cpu = process.cpuUsage();
+  const eld = (): LoopDelay => {
+    const used = process.cpuUsage(cpu);
+    return { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6, cpuMs: (used.user + used.system) / 1000 };
+  };
   if (role === 'pub') {
     delay.enable();
     const result = await runPublisher(JSON.parse(json) as PublisherOptions);
@@ -37,6 +43,7 @@ async function main(): Promise<void> {
   }
   const sub = await MixedSubscriber.open(JSON.parse(json) as SubscriberOptions);
   delay.enable();
+  cpu = process.cpuUsage();
   await print({ ready: true });
   const line = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: process.stdin });

@@ -1,8 +1,10 @@
-// The subscriber half of the mixed scenario: one consumer group (long-polls or WebSockets) timing each stamped message.
+// The subscriber half of the mixed scenario: one consumer group (long-polls, chunked batches or WebSockets) timing each
+// stamped message.
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import WebSocket from 'ws';
+import { decodeBinaryRecords } from '../../gateway/sub/record-codec.js';
 import { nowMs } from './wall-clock.js';
 
 export interface SubscriberOptions {
@@ -14,8 +16,19 @@ export interface SubscriberOptions {
   group: string;
   /** Concurrent long-polls (or WebSockets) of the group. */
   subscribers: number;
-  mode: 'longpoll' | 'ws';
+  /**
+   * longpoll: `batch=1`, one message per response. chunked: `batch=N` long-polls whose binary records are timed as
+   * each chunk arrives (the gateway writes a chunk per message it gets, and ends the response after N or 1 s idle).
+   * ws: WebSocket frames.
+   */
+  mode: SubscribeMode;
+  /** Messages per chunked response (mode chunked; default 100). */
+  batch?: number;
+  /** Diagnostics: list every delivery slower than this end to end, ms, with its send stamp (see `slow`). */
+  slowMs?: number;
 }
+
+export type SubscribeMode = 'longpoll' | 'chunked' | 'ws';
 
 export interface SubscriberResult {
   received: number;
@@ -24,6 +37,8 @@ export interface SubscriberResult {
   e2e: number[];
   /** WebSocket frames only (they carry the store's timestamp): store accepted → receipt here, ms, sorted. */
   storedToReceived: number[];
+  /** With `slowMs`: [send stamp (wall-clock ms), end-to-end ms] of each slower delivery (at most 5,000). */
+  slow?: [number, number][];
 }
 
 const STAMP = /"t":([\d.]+),"i":(-?\d+)/;
@@ -35,6 +50,7 @@ export class MixedSubscriber {
   readonly #stop = new AbortController();
   readonly #seen = new Set<number>();
   readonly #e2e: number[] = [];
+  readonly #slow: [number, number][] = [];
   readonly #storedToReceived: number[] = [];
   readonly #loops: Promise<void>[] = [];
   readonly #sockets: WebSocket[] = [];
@@ -70,11 +86,11 @@ export class MixedSubscriber {
       duplicates: this.#duplicates,
       e2e: this.#e2e.sort((a, b) => a - b),
       storedToReceived: this.#storedToReceived.sort((a, b) => a - b),
+      ...(this.#o.slowMs !== undefined ? { slow: this.#slow } : {}),
     };
   }
 
-  #onMessage(text: string): void {
-    const at = nowMs();
+  #onMessage(text: string, at = nowMs()): void {
     const m = STAMP.exec(text);
     if (!m) return;
     const i = Number(m[2]);
@@ -85,7 +101,9 @@ export class MixedSubscriber {
       return;
     }
     this.#seen.add(i);
-    this.#e2e.push(at - Number(m[1]));
+    const e2e = at - Number(m[1]);
+    this.#e2e.push(e2e);
+    if (this.#o.slowMs !== undefined && e2e > this.#o.slowMs && this.#slow.length < 5000) this.#slow.push([Number(m[1]), e2e]);
     const stored = STORED.exec(text);
     if (stored) this.#storedToReceived.push(at - Number(stored[1]));
   }
@@ -113,21 +131,37 @@ export class MixedSubscriber {
     const o = this.#o;
     const pool = new Pool(o.subUrl, { connections: o.subscribers + 4, pipelining: 1, bodyTimeout: 0, headersTimeout: 0 });
     this.#pool = pool;
-    const path = `/v1/msgs/${o.appid}/${o.topic}/${o.ver}?group=${encodeURIComponent(o.group)}&reset=oldest`;
+    const chunked = o.mode === 'chunked';
+    const batch = chunked ? `&batch=${o.batch ?? 100}` : '';
+    const path = `/v1/msgs/${o.appid}/${o.topic}/${o.ver}?group=${encodeURIComponent(o.group)}&reset=oldest${batch}`;
     const headers = { Appid: o.appid, Subkey: o.subkey };
     const signal = this.#stop.signal;
     const poll = async (): Promise<void> => {
       while (!signal.aborted) {
         try {
           const r = await pool.request({ method: 'GET', path, headers, signal });
-          const text = await r.body.text();
-          if (r.statusCode === 200) this.#onMessage(text);
-          else if (r.statusCode !== 204) await sleep(100);
+          if (r.statusCode === 200 && chunked) await this.#readRecords(r.body);
+          else {
+            const text = await r.body.text();
+            if (r.statusCode === 200) this.#onMessage(text);
+          }
+          if (r.statusCode !== 200 && r.statusCode !== 204) await sleep(100);
         } catch {
           if (!signal.aborted) await sleep(100);
         }
       }
     };
     for (let s = 0; s < o.subscribers; s++) this.#loops.push(poll());
+  }
+
+  /** Times every record of a chunked response when the chunk carrying its last byte arrives. */
+  async #readRecords(body: AsyncIterable<Buffer>): Promise<void> {
+    let rest: Buffer = Buffer.alloc(0);
+    for await (const chunk of body) {
+      const at = nowMs();
+      const decoded = decodeBinaryRecords(rest.length ? Buffer.concat([rest, chunk]) : chunk);
+      for (const rec of decoded.records) this.#onMessage(rec.value.toString(), at);
+      rest = decoded.rest;
+    }
   }
 }

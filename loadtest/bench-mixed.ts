@@ -1,0 +1,165 @@
+// The mixed scenario alone (publish at a fixed rate while one group subscribes; end-to-end latency), on fresh stacks
+// of gateway + kateway proxy per store, in alternating rounds: the short run to measure a latency change with.
+//
+// Usage: node dist/loadtest/bench-mixed.js [--stores memory,sqlite,kafka] [--paths direct,proxy]
+//   [--modes longpoll,chunked,ws] [--rate 1000] [--seconds 5] [--rounds 1] [--proxy-workers 2]
+//   [--longpolls 64] [--chunked 4] [--batch 100] [--probe]
+// Prints one line per run (with the 1-minute load average) and a JSON line per run. Writes no docs.
+// --probe: every process of the run (gateway, proxy, publisher, subscriber) records its event-loop stalls and GC
+// pauses (loadtest/lib/stall-probe.ts); after each store, each run lists which processes paused while its slow
+// (> 20 ms) messages were on their way.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runMixed, type MixedResult } from './clients/e2e-latency.js';
+import type { SubscribeMode } from './clients/mixed-subscriber.js';
+import { APP } from './lib/bench-scenarios.js';
+import { startStack } from './lib/bench-stack.js';
+import { ensureKafka } from './lib/kafka-anchor.js';
+import type { StoreKind } from './lib/kateway-process.js';
+import { alternatingRounds, type Cell } from './lib/rounds.js';
+import { treeCpuUs } from './lib/proc-cpu.js';
+import { fmt } from './lib/stats.js';
+import { readProbes, stallsInWindow } from './lib/stall-report.js';
+
+const PROBE = fileURLToPath(new URL('./lib/stall-probe.js', import.meta.url));
+/** A message slower than this counts as slow for --probe, ms (the issue's p99 target). */
+const SLOW_MS = 20;
+
+const RUN = Date.now().toString(36);
+const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
+
+function options() {
+  const { values: v } = parseArgs({
+    options: {
+      stores: { type: 'string', default: 'memory,sqlite,kafka' },
+      paths: { type: 'string', default: 'proxy' },
+      modes: { type: 'string', default: 'longpoll,chunked,ws' },
+      rate: { type: 'string', default: '1000' },
+      seconds: { type: 'string', default: '5' },
+      rounds: { type: 'string', default: '1' },
+      'proxy-workers': { type: 'string', default: String(cpus().length) },
+      longpolls: { type: 'string', default: '64' },
+      chunked: { type: 'string', default: '4' },
+      batch: { type: 'string', default: '100' },
+      probe: { type: 'boolean', default: false },
+    },
+  });
+  return {
+    stores: list(v.stores!) as StoreKind[],
+    paths: list(v.paths!) as ('direct' | 'proxy')[],
+    modes: list(v.modes!) as SubscribeMode[],
+    rate: Number(v.rate),
+    seconds: Number(v.seconds),
+    rounds: Number(v.rounds),
+    proxyWorkers: Number(v['proxy-workers']),
+    subscribers: { longpoll: Number(v.longpolls), chunked: Number(v.chunked), ws: 1 } as Record<SubscribeMode, number>,
+    batch: Number(v.batch),
+    probe: v.probe!,
+  };
+}
+
+/** CPU µs per published message of each process: [gateway, proxy tree?] of the run, then publisher and subscriber. */
+type Cpu = Record<string, number>;
+
+const line = (id: string, r: MixedResult, load: number, cpu: Cpu): string =>
+  `${id.padEnd(28)} e2e p50 ${fmt(r.e2e.p50, 2)} p99 ${fmt(r.e2e.p99, 2)} p999 ${fmt(r.e2e.p999, 2)} max ${fmt(r.e2e.max, 1)} ms | ` +
+  `pub p50 ${fmt(r.pub.p50, 2)} p99 ${fmt(r.pub.p99, 2)} | delivered ${r.received}/${r.published} dup ${r.duplicates} err ${r.pubErrors} | ` +
+  `gen delay p99 ${fmt(r.generator.publisher.p99, 1)}/${fmt(r.generator.subscriber.p99, 1)} | load ${fmt(load, 2)} | ` +
+  `CPU µs/msg ${Object.entries(cpu).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`;
+
+async function main(): Promise<void> {
+  const o = options();
+  const dir = mkdtempSync(join(tmpdir(), 'kateway-mixed-'));
+  const kafka = o.stores.includes('kafka') ? await ensureKafka() : undefined;
+  if (o.probe) {
+    // Inherited by every child process: the stack's servers (and the proxy's cluster workers), the generators.
+    process.env['STALL_PROBE_DIR'] = mkdtempSync(join(dir, 'probe-'));
+    process.env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --import=${PROBE}`.trim();
+  }
+  let seq = 0;
+  try {
+    for (const store of o.stores) {
+      const stack = await startStack({ store, sqlitePath: join(dir, `${store}.db`), kafka, partitions: 8, paths: o.paths, proxyWorkers: o.proxyWorkers });
+      const windows: { id: string; round: number; from: number; to: number; r: MixedResult; cpu: Cpu }[] = [];
+      try {
+        const cells: Cell<MixedResult>[] = [];
+        for (const path of o.paths) {
+          const front = stack.fronts[path];
+          if (!front) throw new Error(`${path}: ${stack.notes.join('; ')}`);
+          for (const mode of o.modes) {
+            const run = async (seconds: number): Promise<MixedResult> => {
+              const from = Date.now();
+              const before = front.pids.map(treeCpuUs);
+              const r = await runMixed({
+                pubUrl: front.pubUrl,
+                subUrl: front.subUrl,
+                appid: APP.appid,
+                pubkey: APP.key,
+                subkey: APP.key,
+                topic: `mix${RUN}${++seq}`,
+                ver: 'v1',
+                group: `${RUN}m${seq}`,
+                rate: o.rate,
+                seconds,
+                size: 100,
+                subscribers: o.subscribers[mode],
+                mode,
+                batch: o.batch,
+                ...(o.probe ? { slowMs: SLOW_MS } : {}),
+              });
+              const perMsg = (us: number): number => us / Math.max(1, r.published);
+              const [gw, proxy] = front.pids.map((p, i) => perMsg(treeCpuUs(p) - before[i]!));
+              const cpu: Cpu = { gateway: gw!, ...(proxy !== undefined ? { proxy } : {}), pub: perMsg(r.generator.publisher.cpuMs * 1000), sub: perMsg(r.generator.subscriber.cpuMs * 1000) };
+              windows.push({ id: `${store}|${path}|${mode}`, round: 0, from, to: Date.now(), r, cpu });
+              return r;
+            };
+            cells.push({ id: `${store}|${path}|${mode}`, run, warm: () => run(1) });
+          }
+        }
+        await alternatingRounds(cells, {
+          rounds: o.rounds,
+          seconds: o.seconds,
+          warmSeconds: 1,
+          onSample: (id, round, r) => {
+            const w = windows[windows.length - 1]!;
+            w.round = round;
+            const load = loadavg()[0]!;
+            process.stdout.write(`r${round} ${line(id, r, load, w.cpu)}\n${JSON.stringify({ id, round, load, cpu: w.cpu, result: r })}\n`);
+          },
+          onError: (id, round, e) => process.stdout.write(`r${round} ${id}: ERROR ${e instanceof Error ? e.message : String(e)}\n`),
+        });
+      } finally {
+        await stack.stop();
+      }
+      if (o.probe) reportStalls(windows);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** For each measured run: the processes that paused while its slow publishes / deliveries were on their way. */
+function reportStalls(windows: readonly { id: string; round: number; from: number; to: number; r: MixedResult }[]): void {
+  const probes = readProbes(process.env['STALL_PROBE_DIR']!);
+  for (const w of windows.filter((x) => x.round > 0)) {
+    const slow = w.r.slow ?? { pub: [], e2e: [] };
+    process.stdout.write(`r${w.round} ${w.id}: ${slow.e2e.length} deliveries and ${slow.pub.length} publishes slower than ${SLOW_MS} ms\n`);
+    for (const s of stallsInWindow(probes, w.from, w.to, slow.e2e)) {
+      process.stdout.write(
+        `    ${s.name.padEnd(36)} stalls ${s.stalls.count} (total ${s.stalls.totalMs}, max ${s.stalls.maxMs} ms), ` +
+          `GC ≥ 1 ms ${s.gc.count} (total ${s.gc.totalMs}, max ${s.gc.maxMs} ms); overlaps ${s.overlapPct} % of the slow deliveries\n`,
+      );
+    }
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`bench-mixed: ${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exit(1);
+  },
+);
