@@ -3,8 +3,9 @@
 //
 // Usage: node dist/loadtest/bench-mixed.js [--stores memory,sqlite,kafka] [--paths direct,proxy]
 //   [--modes longpoll,chunked,ws] [--rate 1000] [--seconds 5] [--rounds 1] [--proxy-workers 2]
-//   [--longpolls 64] [--chunked 4] [--batch 100] [--probe]
-// Prints one line per run (with the 1-minute load average) and a JSON line per run. Writes no docs.
+//   [--probe]
+// The subscriber groups are npm run bench's (MIXED_SUBSCRIBERS). Prints one line per run (with the 1-minute load
+// average and each process's CPU per message) and a JSON line per run. Writes no docs.
 // --probe: every process of the run (gateway, proxy, publisher, subscriber) records its event-loop stalls and GC
 // pauses (loadtest/lib/stall-probe.ts); after each store, each run lists which processes paused while its slow
 // (> 20 ms) messages were on their way.
@@ -15,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runMixed, type MixedResult } from './clients/e2e-latency.js';
 import type { SubscribeMode } from './clients/mixed-subscriber.js';
-import { APP } from './lib/bench-scenarios.js';
+import { APP, MIXED_BATCH, MIXED_SUBSCRIBERS } from './lib/bench-scenarios.js';
 import { startStack } from './lib/bench-stack.js';
 import { ensureKafka } from './lib/kafka-anchor.js';
 import type { StoreKind } from './lib/kateway-process.js';
@@ -41,9 +42,6 @@ function options() {
       seconds: { type: 'string', default: '5' },
       rounds: { type: 'string', default: '1' },
       'proxy-workers': { type: 'string', default: String(cpus().length) },
-      longpolls: { type: 'string', default: '64' },
-      chunked: { type: 'string', default: '4' },
-      batch: { type: 'string', default: '100' },
       probe: { type: 'boolean', default: false },
     },
   });
@@ -55,8 +53,6 @@ function options() {
     seconds: Number(v.seconds),
     rounds: Number(v.rounds),
     proxyWorkers: Number(v['proxy-workers']),
-    subscribers: { longpoll: Number(v.longpolls), chunked: Number(v.chunked), ws: 1 } as Record<SubscribeMode, number>,
-    batch: Number(v.batch),
     probe: v.probe!,
   };
 }
@@ -105,9 +101,9 @@ async function main(): Promise<void> {
                 rate: o.rate,
                 seconds,
                 size: 100,
-                subscribers: o.subscribers[mode],
+                subscribers: MIXED_SUBSCRIBERS[mode].subscribers,
                 mode,
-                batch: o.batch,
+                batch: MIXED_BATCH,
                 ...(o.probe ? { slowMs: SLOW_MS } : {}),
               });
               const perMsg = (us: number): number => us / Math.max(1, r.published);

@@ -13,7 +13,8 @@ import { runMixed } from './clients/e2e-latency.js';
 import { runWsSubscribe } from './clients/ws-subscribe.js';
 import { readJsonKey, writeJsonKey, writeMdSection } from './lib/bench-docs.js';
 import { renderBench } from './lib/bench-report.js';
-import { APP, BARE_ANCHORS, PUB_TOPIC, SCENARIOS, SUB_TOPIC, bareRequest, groupNames, subPath, wrkRequest, type PathKind, type WrkScenario } from './lib/bench-scenarios.js';
+import type { SubscribeMode } from './clients/mixed-subscriber.js';
+import { APP, BARE_ANCHORS, MIXED_BATCH, MIXED_ID_SUFFIX, MIXED_SUBSCRIBERS, PUB_TOPIC, SCENARIOS, SUB_TOPIC, bareRequest, groupNames, subPath, wrkRequest, type PathKind, type WrkScenario } from './lib/bench-scenarios.js';
 import { startStack, type Front, type Stack } from './lib/bench-stack.js';
 import type { BenchResult, MixedRow, WrkRow, WsRow } from './lib/bench-types.js';
 import { ensureKafka, measureKafkaAnchor } from './lib/kafka-anchor.js';
@@ -159,13 +160,15 @@ function bareCells(o: BenchOptions, bare: BareProcess): Cell<WrkSample>[] {
  */
 async function wsAndMixed(o: BenchOptions, stack: Stack, ws: WsRow[], mixed: MixedRow[], seq: { n: number }): Promise<void> {
   const avail = (['direct', 'proxy'] as const).filter((p) => stack.fronts[p]);
-  // Long-poll subscribers (64, like wrk's connections) on every path; a WebSocket subscriber through the proxy.
-  const variants: { path: 'direct' | 'proxy'; mode: 'longpoll' | 'ws' }[] = (o.quick ? avail.slice(-1) : avail).map((path) => ({ path, mode: 'longpoll' }));
-  const wsPath = avail[avail.length - 1];
-  if (!o.quick && wsPath) variants.push({ path: wsPath, mode: 'ws' });
+  // batch=1 long-polls on every path (--quick: the proxy's); chunked batch=100 long-polls and a WebSocket (not in
+  // --quick) through the proxy.
+  const variants: { path: 'direct' | 'proxy'; mode: SubscribeMode }[] = (o.quick ? avail.slice(-1) : avail).map((path) => ({ path, mode: 'longpoll' }));
+  const last = avail[avail.length - 1];
+  if (last) variants.push({ path: last, mode: 'chunked' });
+  if (!o.quick && last) variants.push({ path: last, mode: 'ws' });
   for (const { path, mode } of variants) {
     const front = stack.fronts[path]!;
-    const mid = `${stack.store}|mixed-e2e${mode === 'ws' ? '-ws' : ''}|${path}`;
+    const mid = `${stack.store}|mixed-e2e${MIXED_ID_SUFFIX[mode]}|${path}`;
     try {
       const r = await runMixed({
         pubUrl: front.pubUrl,
@@ -179,8 +182,9 @@ async function wsAndMixed(o: BenchOptions, stack: Stack, ws: WsRow[], mixed: Mix
         rate: o.mixedRate,
         seconds: o.mixedSeconds,
         size: 100,
-        subscribers: mode === 'ws' ? 1 : 64,
+        subscribers: MIXED_SUBSCRIBERS[mode].subscribers,
         mode,
+        batch: MIXED_BATCH,
       });
       mixed.push({ id: mid, store: stack.store, path, mode, result: r });
       log(`  ${mid}: e2e p50 ${fmt(r.e2e.p50, 2)} p99 ${fmt(r.e2e.p99, 2)} p999 ${fmt(r.e2e.p999, 2)} ms, lost ${r.lost}, pub errors ${r.pubErrors}`);

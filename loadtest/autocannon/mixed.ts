@@ -1,9 +1,10 @@
 // Mixed scenario: publish at a fixed offered rate while a group subscribes; end-to-end latency p50/p99/p999.
 // (The publisher is an open-loop undici client, so each message carries its exact send time; autocannon cannot stamp
-// bodies at send time. The subscriber is long-poll or WebSocket. Each runs in its own child process.)
+// bodies at send time. The subscriber is batch=1 long-poll, chunked batch=N long-poll or WebSocket. Each runs in its
+// own child process.)
 //
 // node dist/loadtest/autocannon/mixed.js --url http://host:10891 --app A --key K [--rate 1000] [--seconds 30]
-//      [--subscribers 16] [--ws] [--keyed] [--size 100]
+//      [--subscribers 16] [--ws | --chunked [--batch 100]] [--keyed] [--size 100]
 import { runMixed } from '../clients/e2e-latency.js';
 import { parseTarget } from '../lib/target-args.js';
 
@@ -12,6 +13,7 @@ reads the same topic; prints end-to-end (publish send → delivery) p50/p99/p999
   --rate N         offered publish rate, msgs/s (default 1000)
   --subscribers N  concurrent long-polls (or sockets with --ws) in the group (default 16)
   --ws             subscribe over WebSocket instead of long-poll
+  --chunked        long-poll with batch=N (--batch, default 100): records stream in as they come, timed per chunk
   --keyed          a partition key per message
   --size N         message bytes (default 100, at least 64)
   --topic T        default: a fresh topic per run (loadtest<time>), so the group starts empty
@@ -23,6 +25,8 @@ async function main(): Promise<void> {
     rate: { type: 'string', default: '1000' },
     subscribers: { type: 'string', default: '16' },
     ws: { type: 'boolean', default: false },
+    chunked: { type: 'boolean', default: false },
+    batch: { type: 'string', default: '100' },
     keyed: { type: 'boolean', default: false },
     size: { type: 'string', default: '100' },
   });
@@ -40,7 +44,8 @@ async function main(): Promise<void> {
     seconds: t.seconds,
     size: Math.max(64, Number(values['size'])),
     subscribers: Number(values['subscribers']),
-    mode: values['ws'] ? 'ws' : 'longpoll',
+    mode: values['ws'] ? 'ws' : values['chunked'] ? 'chunked' : 'longpoll',
+    batch: Number(values['batch']),
     keyed: Boolean(values['keyed']),
   });
   const f = (n: number): string => n.toFixed(2);

@@ -28,7 +28,7 @@ describe('loadtest > mixed scenario (publisher and subscriber processes)', () =>
     drainMs: 10_000,
   });
 
-  for (const mode of ['longpoll', 'ws'] as const) {
+  for (const mode of ['longpoll', 'chunked', 'ws'] as const) {
     it(`${mode}: every published message is delivered once and timed`, async () => {
       const r = await runMixed(options(mode));
       assert.equal(r.sent, 200);

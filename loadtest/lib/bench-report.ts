@@ -1,5 +1,6 @@
 // Renders the result of `npm run bench` as markdown: the main table with ratios to anchors, the side tables,
 // the issue's targets with verdicts, and changes against the previous run.
+import { MIXED_ID_SUFFIX, MIXED_SUBSCRIBERS } from './bench-scenarios.js';
 import type { BenchResult, WrkRow } from './bench-types.js';
 import { machineLine } from './machine.js';
 import { soakLines } from './soak-report.js';
@@ -103,10 +104,12 @@ export function renderBench(res: BenchResult, prev: BenchResult | undefined): st
   }
   if (res.mixed.length) {
     L.push(
-      `### Mixed publish + subscribe at a fixed offered rate: end-to-end latency (${fmt(o.mixedRate)} msgs/s for ${o.mixedSeconds} s, 100 B; one group of 64 long-polls, or one WebSocket)`,
+      `### Mixed publish + subscribe at a fixed offered rate: end-to-end latency (${fmt(o.mixedRate)} msgs/s for ${o.mixedSeconds} s, 100 B; one subscribing group)`,
       '',
       'The publisher (open loop) stamps the send time into each message; the subscriber measures receipt − stamp. They run in ' +
-        'two processes; "generator delay" is the p99 event-loop delay of each (above a few ms the generator, not the server, lagged).',
+        'two processes; "generator delay" is the p99 event-loop delay of each (above a few ms the generator, not the server, lagged). ' +
+        'batch=1 long-polls cost one proxied round trip per message; chunked batch=100 long-polls stream a record per message ' +
+        '(loadtest/README.md, "Mixed").',
       '',
       '| store | path | subscriber | delivered / published | e2e p50 / p99 / p999 / max ms | publish p50 / p99 ms | lost | dup | pub errors | generator delay pub / sub ms |',
       '|---|---|---|---|---|---|---|---|---|---|',
@@ -114,11 +117,11 @@ export function renderBench(res: BenchResult, prev: BenchResult | undefined): st
     for (const x of res.mixed) {
       const r = x.result;
       if (!r) {
-        L.push(`| ${x.store} | ${PATH_NAME[x.path]} | ${x.mode} | failed: ${(x.error ?? '').replace(/\s+/g, ' ').slice(0, 120)} | | | | | | |`);
+        L.push(`| ${x.store} | ${PATH_NAME[x.path]} | ${MIXED_SUBSCRIBERS[x.mode].label} | failed: ${(x.error ?? '').replace(/\s+/g, ' ').slice(0, 120)} | | | | | | |`);
         continue;
       }
       L.push(
-        `| ${x.store} | ${PATH_NAME[x.path]} | ${x.mode === 'ws' ? 'WebSocket' : '64 long-polls'} | ${fmt(r.received)} / ${fmt(r.published)} | ${fmt(r.e2e.p50, 2)} / ${fmt(r.e2e.p99, 2)} / ${fmt(r.e2e.p999, 2)} / ${fmt(r.e2e.max, 1)} | ` +
+        `| ${x.store} | ${PATH_NAME[x.path]} | ${MIXED_SUBSCRIBERS[x.mode].label} | ${fmt(r.received)} / ${fmt(r.published)} | ${fmt(r.e2e.p50, 2)} / ${fmt(r.e2e.p99, 2)} / ${fmt(r.e2e.p999, 2)} / ${fmt(r.e2e.max, 1)} | ` +
           `${fmt(r.pub.p50, 2)} / ${fmt(r.pub.p99, 2)} | ${r.lost} | ${r.duplicates} | ${r.pubErrors}${r.firstPubError ? ` (${r.firstPubError.slice(0, 80)})` : ''} | ` +
           `${fmt(r.generator.publisher.p99, 1)} / ${fmt(r.generator.subscriber.p99, 1)} |`,
       );
@@ -150,9 +153,10 @@ export function renderBench(res: BenchResult, prev: BenchResult | undefined): st
     L.push(`| batch publish through the proxy ≥ 100,000 msgs/s, ${store} | ${r ? `${fmt(r.msgsPerSec.median)} msgs/s` : 'not measured'} | ${r ? (r.msgsPerSec.median >= 100_000 ? 'met' : '**missed**') : '—'} |`);
   }
   for (const store of ['sqlite', 'kafka']) {
-    for (const [suffix, how] of [['', 'long-poll'], ['-ws', 'WebSocket']] as const) {
-      const r = res.mixed.find((x) => x.id === `${store}|mixed-e2e${suffix}|proxy`)?.result;
-      if (!r && suffix) continue;
+    for (const mode of ['longpoll', 'chunked', 'ws'] as const) {
+      const r = res.mixed.find((x) => x.id === `${store}|mixed-e2e${MIXED_ID_SUFFIX[mode]}|proxy`)?.result;
+      const how = MIXED_SUBSCRIBERS[mode].label;
+      if (!r && mode !== 'longpoll') continue;
       const ok = r && r.e2e.p99 < 20 && r.lost === 0 && r.pubErrors === 0;
       L.push(`| end-to-end p99 < 20 ms at ${fmt(o.mixedRate)} msgs/s through the proxy, ${store}, ${how} | ${r ? `p99 ${fmt(r.e2e.p99, 2)} ms, lost ${r.lost}` : 'not measured'} | ${r ? (ok ? 'met' : '**missed**') : '—'} |`);
     }

@@ -1,4 +1,5 @@
 // The scenarios of `npm run bench`: what wrk sends, how many messages a request carries, and which bare request anchors it.
+import type { SubscribeMode } from '../clients/mixed-subscriber.js';
 import type { WrkOptions } from './wrk.js';
 import { postScript, rotatingGetScript } from './wrk-scripts.js';
 
@@ -79,3 +80,20 @@ export const BARE_ANCHORS: readonly { id: BareAnchor; label: string; quick: bool
   { id: 'get-batch100', label: 'bare node:http GET → 200, 100 records chunked', quick: false },
   { id: 'post-4k', label: 'bare node:http POST 4 KiB → 201', quick: false },
 ];
+
+/**
+ * The mixed scenario's subscriber group per mode: 64 batch=1 long-polls (like wrk's connections: one proxied round
+ * trip per message), 4 chunked batch=100 long-polls (what a consumer at 1,000 msgs/s does: each response streams
+ * a record per message as it comes, and ends after 100 or 1 s idle), one WebSocket.
+ */
+export const MIXED_SUBSCRIBERS: Readonly<Record<SubscribeMode, { subscribers: number; label: string }>> = {
+  longpoll: { subscribers: 64, label: '64 long-polls batch=1' },
+  chunked: { subscribers: 4, label: '4 chunked long-polls batch=100' },
+  ws: { subscribers: 1, label: 'WebSocket' },
+};
+
+/** The mixed rows' id suffix per mode (`<store>|mixed-e2e<suffix>|<path>`; ids predating chunked kept theirs). */
+export const MIXED_ID_SUFFIX: Readonly<Record<SubscribeMode, string>> = { longpoll: '', chunked: '-chunked', ws: '-ws' };
+
+/** Messages per chunked response of the mixed scenario. */
+export const MIXED_BATCH = 100;

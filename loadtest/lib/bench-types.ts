@@ -4,6 +4,7 @@ import type { KafkaAnchor } from './kafka-anchor.js';
 import type { MachineInfo } from './machine.js';
 import type { Spread } from './stats.js';
 import type { MixedResult } from '../clients/e2e-latency.js';
+import type { SubscribeMode } from '../clients/mixed-subscriber.js';
 import type { SoakResult } from './soak.js';
 
 export interface WrkRow {
@@ -40,7 +41,7 @@ export interface MixedRow {
   id: string;
   store: string;
   path: string;
-  mode: 'longpoll' | 'ws';
+  mode: SubscribeMode;
   result?: MixedResult;
   error?: string;
 }
