@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runMixed, type MixedResult } from './clients/e2e-latency.js';
 import type { SubscribeMode } from './clients/mixed-subscriber.js';
-import { APP, MIXED_BATCH, MIXED_SUBSCRIBERS } from './lib/bench-scenarios.js';
+import { mixedRun } from './lib/bench-scenarios.js';
 import { startStack } from './lib/bench-stack.js';
 import { ensureKafka } from './lib/kafka-anchor.js';
 import type { StoreKind } from './lib/kateway-process.js';
@@ -89,23 +89,9 @@ async function main(): Promise<void> {
             const run = async (seconds: number): Promise<MixedResult> => {
               const from = Date.now();
               const before = front.pids.map(treeCpuUs);
-              const r = await runMixed({
-                pubUrl: front.pubUrl,
-                subUrl: front.subUrl,
-                appid: APP.appid,
-                pubkey: APP.key,
-                subkey: APP.key,
-                topic: `mix${RUN}${++seq}`,
-                ver: 'v1',
-                group: `${RUN}m${seq}`,
-                rate: o.rate,
-                seconds,
-                size: 100,
-                subscribers: MIXED_SUBSCRIBERS[mode].subscribers,
-                mode,
-                batch: MIXED_BATCH,
-                ...(o.probe ? { slowMs: SLOW_MS } : {}),
-              });
+              const r = await runMixed(
+                mixedRun(front, mode, { topic: `mix${RUN}${++seq}`, group: `${RUN}m${seq}`, rate: o.rate, seconds, ...(o.probe ? { slowMs: SLOW_MS } : {}) }),
+              );
               const perMsg = (us: number): number => us / Math.max(1, r.published);
               const [gw, proxy] = front.pids.map((p, i) => perMsg(treeCpuUs(p) - before[i]!));
               const cpu: Cpu = { gateway: gw!, ...(proxy !== undefined ? { proxy } : {}), pub: perMsg(r.generator.publisher.cpuMs * 1000), sub: perMsg(r.generator.subscriber.cpuMs * 1000) };

@@ -14,7 +14,7 @@ import { runWsSubscribe } from './clients/ws-subscribe.js';
 import { readJsonKey, writeJsonKey, writeMdSection } from './lib/bench-docs.js';
 import { renderBench } from './lib/bench-report.js';
 import type { SubscribeMode } from './clients/mixed-subscriber.js';
-import { APP, BARE_ANCHORS, MIXED_BATCH, MIXED_ID_SUFFIX, MIXED_SUBSCRIBERS, PUB_TOPIC, SCENARIOS, SUB_TOPIC, bareRequest, groupNames, subPath, wrkRequest, type PathKind, type WrkScenario } from './lib/bench-scenarios.js';
+import { APP, BARE_ANCHORS, MIXED_ID_SUFFIX, mixedRun, PUB_TOPIC, SCENARIOS, SUB_TOPIC, bareRequest, groupNames, subPath, wrkRequest, type PathKind, type WrkScenario } from './lib/bench-scenarios.js';
 import { startStack, type Front, type Stack } from './lib/bench-stack.js';
 import type { BenchResult, MixedRow, WrkRow, WsRow } from './lib/bench-types.js';
 import { ensureKafka, measureKafkaAnchor } from './lib/kafka-anchor.js';
@@ -170,22 +170,7 @@ async function wsAndMixed(o: BenchOptions, stack: Stack, ws: WsRow[], mixed: Mix
     const front = stack.fronts[path]!;
     const mid = `${stack.store}|mixed-e2e${MIXED_ID_SUFFIX[mode]}|${path}`;
     try {
-      const r = await runMixed({
-        pubUrl: front.pubUrl,
-        subUrl: front.subUrl,
-        appid: APP.appid,
-        pubkey: APP.key,
-        subkey: APP.key,
-        topic: `mix${RUN}${++seq.n}`,
-        ver: 'v1',
-        group: `${RUN}m${seq.n}`,
-        rate: o.mixedRate,
-        seconds: o.mixedSeconds,
-        size: 100,
-        subscribers: MIXED_SUBSCRIBERS[mode].subscribers,
-        mode,
-        batch: MIXED_BATCH,
-      });
+      const r = await runMixed(mixedRun(front, mode, { topic: `mix${RUN}${++seq.n}`, group: `${RUN}m${seq.n}`, rate: o.mixedRate, seconds: o.mixedSeconds }));
       mixed.push({ id: mid, store: stack.store, path, mode, result: r });
       log(`  ${mid}: e2e p50 ${fmt(r.e2e.p50, 2)} p99 ${fmt(r.e2e.p99, 2)} p999 ${fmt(r.e2e.p999, 2)} ms, lost ${r.lost}, pub errors ${r.pubErrors}`);
     } catch (e) {

@@ -1,4 +1,5 @@
 // The scenarios of `npm run bench`: what wrk sends, how many messages a request carries, and which bare request anchors it.
+import type { MixedOptions } from '../clients/e2e-latency.js';
 import type { SubscribeMode } from '../clients/mixed-subscriber.js';
 import type { WrkOptions } from './wrk.js';
 import { postScript, rotatingGetScript } from './wrk-scripts.js';
@@ -97,3 +98,22 @@ export const MIXED_ID_SUFFIX: Readonly<Record<SubscribeMode, string>> = { longpo
 
 /** Messages per chunked response of the mixed scenario. */
 export const MIXED_BATCH = 100;
+
+/** One mixed run of the benchmarks: 100 B messages from the demo app, the mode's subscriber group. */
+export const mixedRun = (
+  front: { pubUrl: string; subUrl: string },
+  mode: SubscribeMode,
+  run: Pick<MixedOptions, 'topic' | 'group' | 'rate' | 'seconds' | 'slowMs'>,
+): MixedOptions => ({
+  pubUrl: front.pubUrl,
+  subUrl: front.subUrl,
+  appid: APP.appid,
+  pubkey: APP.key,
+  subkey: APP.key,
+  ver: 'v1',
+  size: 100,
+  subscribers: MIXED_SUBSCRIBERS[mode].subscribers,
+  mode,
+  batch: MIXED_BATCH,
+  ...run,
+});
