@@ -19,10 +19,12 @@ export interface ProduceOptions {
   timeoutMs: number;
 }
 
-/** The result of producing to one partition: the offset of its first record of the request. */
+/** The result of producing to one partition: the offset of its first record of the request, or why it failed. */
 export interface PartitionAck {
   partition: number;
+  /** -1 when the partition failed. */
   baseOffset: number;
+  error?: KafkaClientError;
 }
 
 /** A record as consumed. */
@@ -100,7 +102,8 @@ export class KafkaClientError extends Error {
 export interface KafkaClient {
   /**
    * Produces the records of one topic as one request per partition leader (one record batch per
-   * partition). Resolves one ack per partition touched.
+   * partition). Resolves one ack per partition touched; when only some leaders failed, their partitions'
+   * acks carry the error (or are missing). Rejects when nothing was written.
    */
   produce(topic: string, records: ProduceRecord[], opts: ProduceOptions): Promise<PartitionAck[]>;
   /** Partition counts of every topic in the cluster (one metadata request). */

@@ -1,6 +1,6 @@
 // The produce half of the Kafka client over @platformatic/kafka 1.35: the only module that imports that library.
 import { GenericError, Producer, stringSerializer, type MessageToProduce, type ProduceResult } from '@platformatic/kafka';
-import { KafkaClientError, type PartitionAck, type ProduceOptions, type ProduceRecord, type RecordProducer } from './kafka-client.js';
+import { KafkaClientError, type Acks, type PartitionAck, type ProduceOptions, type ProduceRecord, type RecordProducer } from './kafka-client.js';
 
 export interface PlatformaticProducerOptions {
   brokers: string[];
@@ -45,16 +45,43 @@ export class PlatformaticProducer implements RecordProducer {
     });
   }
 
-  /** One produce request per partition leader; every record carries its partition (the store's partitioner chose it). */
+  /**
+   * One produce request per partition leader; every record carries its partition (the store's partitioner chose
+   * it). Leaders are sent to separately, so that one dead broker fails only the partitions it leads.
+   */
   async produce(topic: string, records: ProduceRecord[], opts: ProduceOptions): Promise<PartitionAck[]> {
-    const messages = new Array<Message>(records.length);
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i]!;
-      messages[i] = { topic, partition: r.partition, key: r.key ?? undefined, value: r.value, headers: r.headers };
+    const byLeader = this.#splitByLeader(topic, records);
+    if (byLeader.length === 1) return this.#send(topic, byLeader[0]!, opts.acks);
+    const results = await Promise.allSettled(byLeader.map((msgs) => this.#send(topic, msgs, opts.acks)));
+    if (results.every((r) => r.status === 'rejected')) throw (results[0] as PromiseRejectedResult).reason;
+    const acks: PartitionAck[] = [];
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') acks.push(...r.value);
+      else {
+        const error = r.reason instanceof KafkaClientError ? r.reason : toClientError(r.reason, `produce to ${topic}`);
+        for (const p of new Set(byLeader[i]!.map((m) => m.partition!))) acks.push({ partition: p, baseOffset: -1, error });
+      }
+    });
+    return acks;
+  }
+
+  /** The records as messages, in groups by the partition leader the producer's metadata names (one group without metadata). */
+  #splitByLeader(topic: string, records: ProduceRecord[]): Message[][] {
+    const partitions = this.#producer.currentMetadata?.topics.get(topic)?.partitions;
+    const groups = new Map<number, Message[]>();
+    for (const r of records) {
+      const leader = partitions?.[r.partition]?.leader ?? -1;
+      let g = groups.get(leader);
+      if (!g) groups.set(leader, (g = []));
+      g.push({ topic, partition: r.partition, key: r.key ?? undefined, value: r.value, headers: r.headers });
     }
+    return [...groups.values()];
+  }
+
+  async #send(topic: string, messages: Message[], acks: Acks): Promise<PartitionAck[]> {
     let res: ProduceResult;
     try {
-      res = await this.#producer.send({ messages, acks: opts.acks });
+      res = await this.#producer.send({ messages, acks });
     } catch (e) {
       // A send goes to the leader its cached metadata names, for up to 5 s: after a failure (leader killed,
       // moved) the next send looks leaders up again instead of retrying a dead broker.

@@ -1,16 +1,19 @@
-// Unit tests of ProduceBatcher with a scripted send: coalescing, offsets, failures, timeouts, lanes.
+// Unit tests of ProduceBatcher with a scripted send: coalescing, shared calls, offsets, failures, timeouts, lanes.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError, ErrorCode } from '../../../shared/errors.js';
-import type { Acks, PartitionAck, ProduceRecord } from './kafka-client.js';
+import { KafkaClientError, type Acks, type PartitionAck, type ProduceRecord } from './kafka-client.js';
 import { ProduceBatcher } from './produce-batcher.js';
 
 interface Call {
   topic: string;
   values: string[];
   acks: Acks;
-  partition: number;
-  resolve(base: number): void;
+  /** Partitions of the call, in order of first record. */
+  partitions: number[];
+  /** Answers every partition of the call with this base offset (or per partition, by a map). */
+  resolve(base: number | Record<number, number>): void;
+  answer(acks: PartitionAck[]): void;
   reject(e: Error): void;
 }
 
@@ -19,18 +22,22 @@ function scriptedSend(): { calls: Call[]; send: (t: string, r: ProduceRecord[], 
   const calls: Call[] = [];
   const send = (topic: string, records: ProduceRecord[], acks: Acks): Promise<PartitionAck[]> =>
     new Promise((resolve, reject) => {
-      const partition = records[0]!.partition;
+      const partitions = [...new Set(records.map((r) => r.partition))];
       calls.push({
         topic,
         values: records.map((r) => r.value.toString()),
         acks,
-        partition,
-        resolve: (base) => resolve([{ partition, baseOffset: base }]),
+        partitions,
+        resolve: (base) => resolve(partitions.map((partition) => ({ partition, baseOffset: typeof base === 'number' ? base : base[partition]! }))),
+        answer: resolve,
         reject,
       });
     });
   return { calls, send };
 }
+
+/** Flushes run at the end of the event-loop turn that made them due. */
+const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 const recs = (partition: number, ...values: string[]): ProduceRecord[] =>
   values.map((v) => ({ partition, key: null, value: Buffer.from(v), headers: {} }));
@@ -39,25 +46,44 @@ const isUnavailable = (re: RegExp) => (e: unknown): boolean =>
   e instanceof AppError && e.code === ErrorCode.STORE_UNAVAILABLE && re.test(e.message);
 
 describe('ProduceBatcher', () => {
-  it('sends an append at once when the partition is idle', async () => {
+  it('sends an append at the end of the turn when the partition is idle', async () => {
     const { calls, send } = scriptedSend();
     const b = new ProduceBatcher(send);
     const p = b.append('t', 0, -1, recs(0, 'a', 'b'), 1000);
+    await nextTurn();
     assert.equal(calls.length, 1);
     assert.deepEqual(calls[0]!.values, ['a', 'b']);
     calls[0]!.resolve(10);
     assert.deepEqual(await p, [10, 11]);
   });
 
-  it('packs appends that queued behind the in-flight request into one request, offsets in order', async () => {
+  it('packs the appends of one turn into one request, offsets in order', async () => {
     const { calls, send } = scriptedSend();
     const b = new ProduceBatcher(send);
     const first = b.append('t', 0, -1, recs(0, 'a'), 1000);
     const second = b.append('t', 0, -1, recs(0, 'b', 'c'), 1000);
     const third = b.append('t', 0, -1, recs(0, 'd'), 1000);
+    await nextTurn();
+    assert.equal(calls.length, 1, 'one request in flight per partition');
+    assert.deepEqual(calls[0]!.values, ['a', 'b', 'c', 'd'], 'appends of one turn share a request');
+    calls[0]!.resolve(0);
+    assert.deepEqual(await first, [0]);
+    assert.deepEqual(await second, [1, 2]);
+    assert.deepEqual(await third, [3]);
+  });
+
+  it('packs appends that queued behind the in-flight request into the next request', async () => {
+    const { calls, send } = scriptedSend();
+    const b = new ProduceBatcher(send);
+    const first = b.append('t', 0, -1, recs(0, 'a'), 1000);
+    await nextTurn();
+    const second = b.append('t', 0, -1, recs(0, 'b', 'c'), 1000);
+    const third = b.append('t', 0, -1, recs(0, 'd'), 1000);
+    await nextTurn();
     assert.equal(calls.length, 1, 'one request in flight per partition');
     calls[0]!.resolve(0);
     assert.deepEqual(await first, [0]);
+    await nextTurn();
     assert.equal(calls.length, 2);
     assert.deepEqual(calls[1]!.values, ['b', 'c', 'd']);
     calls[1]!.resolve(1);
@@ -69,27 +95,64 @@ describe('ProduceBatcher', () => {
     const { calls, send } = scriptedSend();
     const b = new ProduceBatcher(send);
     const first = b.append('t', 0, -1, recs(0, 'a'), 1000);
+    await nextTurn();
     const second = b.append('t', 0, -1, recs(0, 'b'), 1000);
     const third = b.append('t', 0, -1, recs(0, 'c'), 1000);
     calls[0]!.resolve(0);
     await first;
+    await nextTurn();
     calls[1]!.reject(new Error('broker said no'));
     await assert.rejects(second, /broker said no/);
     await assert.rejects(third, /broker said no/);
     const fourth = b.append('t', 0, -1, recs(0, 'd'), 1000);
+    await nextTurn();
     assert.equal(calls.length, 3);
     calls[2]!.resolve(1);
     assert.deepEqual(await fourth, [1]);
+  });
+
+  it('ready partitions of a topic leave as one call, each with its own offsets', async () => {
+    const { calls, send } = scriptedSend();
+    const b = new ProduceBatcher(send);
+    const p0 = b.append('t', 0, -1, recs(0, 'a'), 1000);
+    const p3 = b.append('t', 3, -1, recs(3, 'b', 'c'), 1000);
+    const p0again = b.append('t', 0, -1, recs(0, 'd'), 1000);
+    await nextTurn();
+    assert.equal(calls.length, 1);
+    assert.deepEqual(calls[0]!.partitions, [0, 3]);
+    assert.deepEqual(calls[0]!.values, ['a', 'd', 'b', 'c'], "each partition's records stay one contiguous run");
+    calls[0]!.resolve({ 0: 40, 3: 7 });
+    assert.deepEqual(await p0, [40]);
+    assert.deepEqual(await p0again, [41]);
+    assert.deepEqual(await p3, [7, 8]);
+  });
+
+  it('a partition that failed inside a shared call rejects only its own appends', async () => {
+    const { calls, send } = scriptedSend();
+    const b = new ProduceBatcher(send);
+    const ok = b.append('t', 0, -1, recs(0, 'a'), 1000);
+    const failed = b.append('t', 1, -1, recs(1, 'b'), 1000);
+    const missing = b.append('t', 2, -1, recs(2, 'c'), 1000);
+    await nextTurn();
+    calls[0]!.answer([
+      { partition: 0, baseOffset: 5 },
+      { partition: 1, baseOffset: -1, error: new KafkaClientError('unavailable', 'kafka: leader of 1 is gone') },
+    ]);
+    assert.deepEqual(await ok, [5]);
+    await assert.rejects(failed, /leader of 1 is gone/);
+    await assert.rejects(missing, isUnavailable(/no offset for t\/2/));
   });
 
   it('withdraws an append that times out while queued: it is never sent', async () => {
     const { calls, send } = scriptedSend();
     const b = new ProduceBatcher(send);
     const first = b.append('t', 0, -1, recs(0, 'a'), 5000);
+    await nextTurn();
     const queued = b.append('t', 0, -1, recs(0, 'late'), 20);
     await assert.rejects(queued, isUnavailable(/not sent/));
     calls[0]!.resolve(0);
     await first;
+    await nextTurn();
     assert.equal(calls.length, 1, 'the withdrawn append never left');
   });
 
@@ -100,38 +163,51 @@ describe('ProduceBatcher', () => {
     await assert.rejects(p, isUnavailable(/outcome unknown/));
     calls[0]!.resolve(0); // must not throw or resolve anything twice
     const next = b.append('t', 0, -1, recs(0, 'next'), 1000);
-    await Promise.resolve();
+    await nextTurn(); // the late answer frees the lane, which schedules its next flush...
+    await nextTurn(); // ...for the end of the following turn
     assert.equal(calls.length, 2);
     calls[1]!.resolve(1);
     assert.deepEqual(await next, [1]);
   });
 
-  it('keeps partitions and acks levels apart: a stuck partition does not hold another', async () => {
+  it('keeps topics and acks levels apart, and a stuck partition does not hold another', async () => {
     const { calls, send } = scriptedSend();
     const b = new ProduceBatcher(send);
     void b.append('t', 0, -1, recs(0, 'stuck'), 60_000).catch(() => undefined);
+    await nextTurn();
     const other = b.append('t', 1, -1, recs(1, 'x'), 1000);
     const local = b.append('t', 0, 1, recs(0, 'y'), 1000);
-    assert.equal(calls.length, 3);
+    const elsewhere = b.append('u', 0, -1, recs(0, 'z'), 1000);
+    await nextTurn();
+    assert.equal(calls.length, 4);
+    assert.deepEqual(calls.slice(1).map((c) => [c.topic, c.acks, c.values]), [
+      ['t', -1, ['x']],
+      ['t', 1, ['y']],
+      ['u', -1, ['z']],
+    ]);
     calls[1]!.resolve(7);
     calls[2]!.resolve(8);
+    calls[3]!.resolve(9);
     assert.deepEqual(await other, [7]);
     assert.deepEqual(await local, [8]);
-    assert.equal(calls[2]!.acks, 1);
+    assert.deepEqual(await elsewhere, [9]);
     calls[0]!.reject(new Error('done'));
   });
 
-  it('caps a request at maxBatchRecords, but sends an oversized single append whole', async () => {
+  it('caps a partition at maxBatchRecords per request, but sends an oversized single append whole', async () => {
     const { calls, send } = scriptedSend();
     const b = new ProduceBatcher(send, { maxBatchRecords: 3 });
     const a = b.append('t', 0, -1, recs(0, '1'), 1000);
+    await nextTurn();
     const big = b.append('t', 0, -1, recs(0, '2', '3', '4', '5'), 1000);
     const c = b.append('t', 0, -1, recs(0, '6'), 1000);
     calls[0]!.resolve(0);
     await a;
+    await nextTurn();
     assert.deepEqual(calls[1]!.values, ['2', '3', '4', '5'], 'alone, since it exceeds the cap');
     calls[1]!.resolve(1);
     await big;
+    await nextTurn();
     assert.deepEqual(calls[2]!.values, ['6']);
     calls[2]!.resolve(5);
     assert.deepEqual(await c, [5]);
@@ -141,10 +217,12 @@ describe('ProduceBatcher', () => {
     const { calls, send } = scriptedSend();
     const b = new ProduceBatcher(send, { maxQueuedBytes: 10 });
     const first = b.append('t', 0, -1, recs(0, 'in-flight'), 1000);
+    await nextTurn();
     const queued = b.append('t', 0, -1, recs(0, '12345678'), 1000);
     await assert.rejects(b.append('t', 0, -1, recs(0, 'too much'), 1000), isUnavailable(/too much queued/));
     calls[0]!.resolve(0);
     await first;
+    await nextTurn();
     calls[1]!.resolve(1);
     assert.deepEqual(await queued, [1]);
   });

@@ -1,14 +1,17 @@
-// Coalesces concurrent appends to one partition into one produce request: one in flight per partition, the rest queue.
+// Coalesces concurrent appends into produce requests: one in flight per partition, the rest queue; ready partitions of a topic go together.
 import { storeUnavailable } from '../../../shared/errors.js';
 import type { Acks, PartitionAck, ProduceRecord } from './kafka-client.js';
 
-/** Sends one partition's records as one request; resolves that partition's base offset. */
-export type SendPartition = (topic: string, records: ProduceRecord[], acks: Acks) => Promise<PartitionAck[]>;
+/**
+ * Sends records of one topic, each partition's records one contiguous run, as one produce call; resolves an ack per
+ * partition that was written. A partition missing from the answer failed (the call may say why in `error`).
+ */
+export type SendPartitions = (topic: string, records: ProduceRecord[], acks: Acks) => Promise<PartitionAck[]>;
 
 export interface ProduceBatcherOptions {
-  /** Records in one request, at most (default 5,000); a single larger append still goes out whole. */
+  /** Records of one partition in one request, at most (default 5,000); a single larger append still goes out whole. */
   maxBatchRecords?: number;
-  /** Value+key bytes in one request, at most (default 1 MiB, Kafka's default max.request.size). */
+  /** Value+key bytes of one partition in one request, at most (default 1 MiB, Kafka's default max.message.bytes). */
   maxBatchBytes?: number;
   /** Bytes queued behind a partition's request before new appends are refused (default 32 MiB). */
   maxQueuedBytes?: number;
@@ -26,30 +29,42 @@ interface Pending {
 }
 
 interface Lane {
+  partition: number;
   queue: Pending[];
   queuedBytes: number;
   inflight: boolean;
 }
 
+/** The lanes of one (topic, acks): their flushes travel together. */
+interface Group {
+  topic: string;
+  acks: Acks;
+  lanes: Map<number, Lane>;
+  /** A flush is scheduled for the end of this event-loop turn. */
+  scheduled: boolean;
+}
+
 /**
- * Why: the Kafka broker handles one request per connection at a time, and kafkajs sends each `send()` as
- * its own request, so N concurrent single-message appends cost N broker round trips in a row (about 500
- * appends/s here whatever the concurrency). Like the Java producer's per-partition accumulator, this keeps
- * at most one request in flight per (topic, partition, acks) and packs everything that queued meanwhile
- * into the next one: no timer and no added latency when idle, bigger batches under load.
+ * Why: the Kafka broker handles one request per connection at a time, and a client sends each produce call as
+ * its own request, so N concurrent single-message appends cost N broker round trips in a row (about 500 appends/s
+ * here whatever the concurrency). Like the Java producer's accumulator, this keeps at most one request in flight
+ * per (topic, partition, acks) and packs everything that queued meanwhile into the next one. Lanes of one topic
+ * that are ready in the same event-loop turn (appends that arrived together, answers that came back together)
+ * leave as one produce call, which the client sends as one request per partition leader: the broker and the
+ * gateway pay per request, not per partition. No timer: a flush waits only for the end of the current turn.
  *
- * Each append's records stay contiguous inside the request's record batch, so an append to one partition
+ * Each append's records stay contiguous inside its partition's record batch, so an append to one partition
  * is still all-or-nothing. An append that times out while still queued is withdrawn and never written;
  * one that times out after its request left has an unknown outcome (the caller is told it failed).
  */
 export class ProduceBatcher {
-  readonly #send: SendPartition;
+  readonly #send: SendPartitions;
   readonly #maxRecords: number;
   readonly #maxBytes: number;
   readonly #maxQueued: number;
-  readonly #lanes = new Map<string, Lane>();
+  readonly #groups = new Map<string, Group>();
 
-  constructor(send: SendPartition, opts: ProduceBatcherOptions = {}) {
+  constructor(send: SendPartitions, opts: ProduceBatcherOptions = {}) {
     this.#send = send;
     this.#maxRecords = opts.maxBatchRecords ?? 5_000;
     this.#maxBytes = opts.maxBatchBytes ?? 1024 * 1024;
@@ -58,17 +73,24 @@ export class ProduceBatcher {
 
   /** Appends `records` (all for `partition`) and resolves their offsets in order; rejects after `timeoutMs`. */
   append(topic: string, partition: number, acks: Acks, records: ProduceRecord[], timeoutMs: number): Promise<number[]> {
-    const key = `${acks}\u0000${partition}\u0000${topic}`;
-    let lane = this.#lanes.get(key);
-    if (!lane) {
-      lane = { queue: [], queuedBytes: 0, inflight: false };
-      this.#lanes.set(key, lane);
+    const key = acks === -1 ? topic : `${topic}\u0000${acks}`;
+    let group = this.#groups.get(key);
+    if (!group) {
+      group = { topic, acks, lanes: new Map(), scheduled: false };
+      this.#groups.set(key, group);
     }
-    const bytes = records.reduce((n, r) => n + r.value.length + (r.key?.length ?? 0), 0);
+    let lane = group.lanes.get(partition);
+    if (!lane) {
+      lane = { partition, queue: [], queuedBytes: 0, inflight: false };
+      group.lanes.set(partition, lane);
+    }
+    let bytes = 0;
+    for (const r of records) bytes += r.value.length + (r.key?.length ?? 0);
     if (lane.queuedBytes + bytes > this.#maxQueued && lane.queue.length > 0) {
       return Promise.reject(storeUnavailable(`kafka: too much queued for ${topic}/${partition}`, { retryAfterSec: 1 }));
     }
     const l = lane;
+    const g = group;
     return new Promise<number[]>((resolve, reject) => {
       const p: Pending = {
         records,
@@ -81,7 +103,7 @@ export class ProduceBatcher {
       };
       l.queue.push(p);
       l.queuedBytes += bytes;
-      if (!l.inflight) this.#flush(key, l, topic, partition, acks);
+      if (!l.inflight) this.#schedule(key, g);
     });
   }
 
@@ -97,7 +119,60 @@ export class ProduceBatcher {
     }
   }
 
-  #flush(key: string, lane: Lane, topic: string, partition: number, acks: Acks): void {
+  #schedule(key: string, g: Group): void {
+    if (g.scheduled) return;
+    g.scheduled = true;
+    setImmediate(() => {
+      g.scheduled = false;
+      this.#flush(key, g);
+    });
+  }
+
+  /** Sends what every idle lane of the group has queued, as one produce call. */
+  #flush(key: string, g: Group): void {
+    const sent: Array<{ lane: Lane; batch: Pending[] }> = [];
+    const records: ProduceRecord[] = [];
+    for (const lane of g.lanes.values()) {
+      if (lane.inflight) continue;
+      const batch = this.#take(lane);
+      if (batch.length === 0) {
+        g.lanes.delete(lane.partition);
+        continue;
+      }
+      lane.inflight = true;
+      sent.push({ lane, batch });
+      for (const p of batch) for (const r of p.records) records.push(r);
+    }
+    if (g.lanes.size === 0) this.#groups.delete(key);
+    if (sent.length === 0) return;
+    const finish = (acked: PartitionAck[] | null, err: unknown): void => {
+      // Schedule the next request before answering this one's callers: the queue never waits on them.
+      for (const { lane } of sent) lane.inflight = false;
+      this.#schedule(key, g);
+      for (const { lane, batch } of sent) {
+        const ack = acked?.find((a) => a.partition === lane.partition);
+        const base = ack?.baseOffset;
+        if (base === undefined || base < 0) {
+          const e = err ?? ack?.error ?? storeUnavailable(`kafka: no offset for ${g.topic}/${lane.partition} in the produce answer`);
+          for (const p of batch) settle(p, () => p.reject(e));
+          continue;
+        }
+        let at = base;
+        for (const p of batch) {
+          const offsets = p.records.map((_, i) => at + i);
+          at += p.records.length;
+          settle(p, () => p.resolve(offsets));
+        }
+      }
+    };
+    this.#send(g.topic, records, g.acks).then(
+      (acked) => finish(acked, null),
+      (e: unknown) => finish(null, e),
+    );
+  }
+
+  /** Takes the lane's next request worth of appends off its queue (at least one, if any is queued). */
+  #take(lane: Lane): Pending[] {
     const batch: Pending[] = [];
     let n = 0;
     let bytes = 0;
@@ -111,33 +186,7 @@ export class ProduceBatcher {
       n += next.records.length;
       bytes += next.bytes;
     }
-    if (batch.length === 0) {
-      this.#lanes.delete(key);
-      return;
-    }
-    lane.inflight = true;
-    const records = batch.length === 1 ? batch[0]!.records : batch.flatMap((p) => p.records);
-    const finish = (acked: PartitionAck[] | null, err: unknown): void => {
-      // Start the next request before answering this one's callers: the queue never waits on them.
-      lane.inflight = false;
-      this.#flush(key, lane, topic, partition, acks);
-      const base = acked?.find((a) => a.partition === partition)?.baseOffset;
-      if (base === undefined || base < 0) {
-        const e = err ?? storeUnavailable(`kafka: no offset for ${topic}/${partition} in the produce answer`);
-        for (const p of batch) settle(p, () => p.reject(e));
-        return;
-      }
-      let at = base;
-      for (const p of batch) {
-        const offsets = p.records.map((_, i) => at + i);
-        at += p.records.length;
-        settle(p, () => p.resolve(offsets));
-      }
-    };
-    this.#send(topic, records, acks).then(
-      (acked) => finish(acked, null),
-      (e: unknown) => finish(null, e),
-    );
+    return batch;
   }
 }
 
