@@ -19,12 +19,16 @@ export interface ProduceOptions {
   timeoutMs: number;
 }
 
-/** The result of producing to one partition: the offset of its first record of the request, or why it failed. */
+/** The result of producing to one partition: the offset of its first record of the request. */
 export interface PartitionAck {
   partition: number;
-  /** -1 when the partition failed. */
   baseOffset: number;
-  error?: KafkaClientError;
+}
+
+/** One produce request of a produce call: the partitions it carries, and its outcome (an ack per partition). */
+export interface ProduceRequest {
+  partitions: number[];
+  done: Promise<PartitionAck[]>;
 }
 
 /** A record as consumed. */
@@ -101,11 +105,11 @@ export class KafkaClientError extends Error {
  */
 export interface KafkaClient {
   /**
-   * Produces the records of one topic as one request per partition leader (one record batch per
-   * partition). Resolves one ack per partition touched; when only some leaders failed, their partitions'
-   * acks carry the error (or are missing). Rejects when nothing was written.
+   * Produces the records of one topic (each partition's records one contiguous run) as one request per
+   * partition leader, one record batch per partition. Returns the requests at once; each settles on its own,
+   * so a dead or slow leader holds only the partitions it leads.
    */
-  produce(topic: string, records: ProduceRecord[], opts: ProduceOptions): Promise<PartitionAck[]>;
+  produce(topic: string, records: ProduceRecord[], opts: ProduceOptions): ProduceRequest[];
   /** Partition counts of every topic in the cluster (one metadata request). */
   topicPartitionCounts(): Promise<Map<string, number>>;
   /** Creates a topic and waits for its partition leaders; false when it already existed. */

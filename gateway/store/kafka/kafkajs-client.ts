@@ -12,6 +12,7 @@ import {
   type PartitionAck,
   type ProduceOptions,
   type ProduceRecord,
+  type ProduceRequest,
   type TopicPartitionOffsets,
 } from './kafka-client.js';
 
@@ -81,7 +82,12 @@ export class KafkajsClient implements KafkaClient {
     this.#admin = this.#kafka.admin({ retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 } });
   }
 
-  async produce(topic: string, records: ProduceRecord[], opts: ProduceOptions): Promise<PartitionAck[]> {
+  /** One kafkajs send: it splits by leader itself, but settles only when every leader answered. */
+  produce(topic: string, records: ProduceRecord[], opts: ProduceOptions): ProduceRequest[] {
+    return [{ partitions: [...new Set(records.map((r) => r.partition))], done: this.#produce(topic, records, opts) }];
+  }
+
+  async #produce(topic: string, records: ProduceRecord[], opts: ProduceOptions): Promise<PartitionAck[]> {
     await this.#connectProducer();
     let res: RecordMetadata[];
     try {

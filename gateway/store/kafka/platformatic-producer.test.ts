@@ -5,12 +5,15 @@ import { randomBytes } from 'node:crypto';
 import { silentLogger } from '../../../shared/log.js';
 import { hostList, requireKafka } from '../../../test/helpers/services.js';
 import { waitFor } from '../../../test/helpers/wait-for.js';
-import { KafkaClientError } from './kafka-client.js';
+import { KafkaClientError, type PartitionAck, type ProduceRequest } from './kafka-client.js';
 import { KafkajsClient } from './kafkajs-client.js';
 import { PlatformaticProducer } from './platformatic-producer.js';
 
 const randomTopic = (): string => `kp.t${randomBytes(5).toString('hex')}.v1`;
 const opts = { acks: -1 as const, timeoutMs: 5_000 };
+
+/** Every request of a produce call, answered: the acks of all, or the first failure. */
+const produced = async (reqs: ProduceRequest[]): Promise<PartitionAck[]> => (await Promise.all(reqs.map((r) => r.done))).flat();
 
 describe('PlatformaticProducer', { timeout: 120_000 }, () => {
   let brokers: string[];
@@ -29,16 +32,16 @@ describe('PlatformaticProducer', { timeout: 120_000 }, () => {
   it('returns each partition base offset, and kafkajs reads key, X-Tag header and value where they were put', async () => {
     const topic = randomTopic();
     await admin.createTopic(topic, 2, 1);
-    const acked = await producer.produce(
+    const acked = await produced(producer.produce(
       topic,
       [
         { partition: 1, key: Buffer.from('k1'), value: Buffer.from('one'), headers: { 'X-Tag': 'étiquette' } },
         { partition: 1, key: null, value: Buffer.from('two'), headers: {} },
       ],
       opts,
-    );
+    ));
     assert.deepEqual(acked, [{ partition: 1, baseOffset: 0 }]);
-    const again = await producer.produce(topic, [{ partition: 1, key: null, value: Buffer.from('three'), headers: {} }], { acks: 1, timeoutMs: 5_000 });
+    const again = await produced(producer.produce(topic, [{ partition: 1, key: null, value: Buffer.from('three'), headers: {} }], { acks: 1, timeoutMs: 5_000 }));
     assert.deepEqual(again, [{ partition: 1, baseOffset: 2 }], 'acks=1 appends after the acks=all batch');
     assert.deepEqual(await admin.topicOffsets(topic), [
       { partition: 0, low: 0, high: 0 },
@@ -68,7 +71,7 @@ describe('PlatformaticProducer', { timeout: 120_000 }, () => {
   });
 
   it('a missing topic is unknown-topic, a record over the broker limit is too-large', async () => {
-    const missing = await producer.produce(randomTopic(), [{ partition: 0, key: null, value: Buffer.from('x'), headers: {} }], opts).then(
+    const missing = await produced(producer.produce(randomTopic(), [{ partition: 0, key: null, value: Buffer.from('x'), headers: {} }], opts)).then(
       () => assert.fail('produce to a missing topic must fail'),
       (e: unknown) => e,
     );
@@ -76,7 +79,7 @@ describe('PlatformaticProducer', { timeout: 120_000 }, () => {
 
     const topic = randomTopic();
     await admin.createTopic(topic, 1, 1);
-    const big = await producer.produce(topic, [{ partition: 0, key: null, value: Buffer.alloc(2 * 1024 * 1024, 0x61), headers: {} }], opts).then(
+    const big = await produced(producer.produce(topic, [{ partition: 0, key: null, value: Buffer.alloc(2 * 1024 * 1024, 0x61), headers: {} }], opts)).then(
       () => assert.fail('a 2 MiB record must be refused'),
       (e: unknown) => e,
     );
@@ -87,7 +90,7 @@ describe('PlatformaticProducer', { timeout: 120_000 }, () => {
     const dead = new PlatformaticProducer({ brokers: ['127.0.0.1:1'], produceTimeoutMs: 1_000, connectionTimeoutMs: 300, produceRetries: 1 });
     try {
       const t0 = performance.now();
-      const e = await dead.produce('a.t.v1', [{ partition: 0, key: null, value: Buffer.from('x'), headers: {} }], opts).then(
+      const e = await produced(dead.produce('a.t.v1', [{ partition: 0, key: null, value: Buffer.from('x'), headers: {} }], opts)).then(
         () => assert.fail('must fail'),
         (err: unknown) => err,
       );

@@ -1,6 +1,6 @@
 // The produce half of the Kafka client over @platformatic/kafka 1.35: the only module that imports that library.
 import { GenericError, Producer, stringSerializer, type MessageToProduce, type ProduceResult } from '@platformatic/kafka';
-import { KafkaClientError, type Acks, type PartitionAck, type ProduceOptions, type ProduceRecord, type RecordProducer } from './kafka-client.js';
+import { KafkaClientError, type Acks, type PartitionAck, type ProduceOptions, type ProduceRecord, type ProduceRequest, type RecordProducer } from './kafka-client.js';
 
 export interface PlatformaticProducerOptions {
   brokers: string[];
@@ -47,22 +47,13 @@ export class PlatformaticProducer implements RecordProducer {
 
   /**
    * One produce request per partition leader; every record carries its partition (the store's partitioner chose
-   * it). Leaders are sent to separately, so that one dead broker fails only the partitions it leads.
+   * it). Each leader is a send of its own, so that one dead broker holds and fails only the partitions it leads.
    */
-  async produce(topic: string, records: ProduceRecord[], opts: ProduceOptions): Promise<PartitionAck[]> {
-    const byLeader = this.#splitByLeader(topic, records);
-    if (byLeader.length === 1) return this.#send(topic, byLeader[0]!, opts.acks);
-    const results = await Promise.allSettled(byLeader.map((msgs) => this.#send(topic, msgs, opts.acks)));
-    if (results.every((r) => r.status === 'rejected')) throw (results[0] as PromiseRejectedResult).reason;
-    const acks: PartitionAck[] = [];
-    results.forEach((r, i) => {
-      if (r.status === 'fulfilled') acks.push(...r.value);
-      else {
-        const error = r.reason instanceof KafkaClientError ? r.reason : toClientError(r.reason, `produce to ${topic}`);
-        for (const p of new Set(byLeader[i]!.map((m) => m.partition!))) acks.push({ partition: p, baseOffset: -1, error });
-      }
-    });
-    return acks;
+  produce(topic: string, records: ProduceRecord[], opts: ProduceOptions): ProduceRequest[] {
+    return this.#splitByLeader(topic, records).map((messages) => ({
+      partitions: [...new Set(messages.map((m) => m.partition!))],
+      done: this.#send(topic, messages, opts.acks),
+    }));
   }
 
   /** The records as messages, in groups by the partition leader the producer's metadata names (one group without metadata). */
@@ -84,8 +75,9 @@ export class PlatformaticProducer implements RecordProducer {
       res = await this.#producer.send({ messages, acks });
     } catch (e) {
       // A send goes to the leader its cached metadata names, for up to 5 s: after a failure (leader killed,
-      // moved) the next send looks leaders up again instead of retrying a dead broker.
-      this.#producer.clearMetadata();
+      // moved) leaders are looked up again at once. Refreshed rather than cleared, so that the sends meanwhile
+      // are still split by leader.
+      this.#producer.metadata({ topics: [topic], forceUpdate: true }).catch(() => undefined);
       throw toClientError(e, `produce to ${topic}`);
     }
     return (res.offsets ?? []).map((o) => ({ partition: o.partition, baseOffset: Number(o.offset) }));

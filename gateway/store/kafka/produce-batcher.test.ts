@@ -2,37 +2,41 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError, ErrorCode } from '../../../shared/errors.js';
-import { KafkaClientError, type Acks, type PartitionAck, type ProduceRecord } from './kafka-client.js';
+import type { Acks, PartitionAck, ProduceRecord, ProduceRequest } from './kafka-client.js';
 import { ProduceBatcher } from './produce-batcher.js';
 
 interface Call {
   topic: string;
   values: string[];
   acks: Acks;
-  /** Partitions of the call, in order of first record. */
+  /** Partitions of the request, in order of first record. */
   partitions: number[];
-  /** Answers every partition of the call with this base offset (or per partition, by a map). */
+  /** Answers every partition of the request with this base offset (or per partition, by a map). */
   resolve(base: number | Record<number, number>): void;
-  answer(acks: PartitionAck[]): void;
   reject(e: Error): void;
 }
 
-/** A send whose calls the test answers by hand. */
-function scriptedSend(): { calls: Call[]; send: (t: string, r: ProduceRecord[], a: Acks) => Promise<PartitionAck[]> } {
+/** A send whose requests the test answers by hand: one request per call, or one per partition (`perPartition`). */
+function scriptedSend(perPartition = false): { calls: Call[]; send: (t: string, r: ProduceRecord[], a: Acks) => ProduceRequest[] } {
   const calls: Call[] = [];
-  const send = (topic: string, records: ProduceRecord[], acks: Acks): Promise<PartitionAck[]> =>
-    new Promise((resolve, reject) => {
-      const partitions = [...new Set(records.map((r) => r.partition))];
+  const request = (topic: string, records: ProduceRecord[], acks: Acks): ProduceRequest => {
+    const partitions = [...new Set(records.map((r) => r.partition))];
+    const done = new Promise<PartitionAck[]>((resolve, reject) => {
       calls.push({
         topic,
         values: records.map((r) => r.value.toString()),
         acks,
         partitions,
         resolve: (base) => resolve(partitions.map((partition) => ({ partition, baseOffset: typeof base === 'number' ? base : base[partition]! }))),
-        answer: resolve,
         reject,
       });
     });
+    return { partitions, done };
+  };
+  const send = (topic: string, records: ProduceRecord[], acks: Acks): ProduceRequest[] =>
+    perPartition
+      ? [...new Set(records.map((r) => r.partition))].map((p) => request(topic, records.filter((r) => r.partition === p), acks))
+      : [request(topic, records, acks)];
   return { calls, send };
 }
 
@@ -127,20 +131,22 @@ describe('ProduceBatcher', () => {
     assert.deepEqual(await p3, [7, 8]);
   });
 
-  it('a partition that failed inside a shared call rejects only its own appends', async () => {
-    const { calls, send } = scriptedSend();
+  it('each request of a call answers only its own partitions, as soon as it settles', async () => {
+    const { calls, send } = scriptedSend(true);
     const b = new ProduceBatcher(send);
-    const ok = b.append('t', 0, -1, recs(0, 'a'), 1000);
-    const failed = b.append('t', 1, -1, recs(1, 'b'), 1000);
-    const missing = b.append('t', 2, -1, recs(2, 'c'), 1000);
+    const p0 = b.append('t', 0, -1, recs(0, 'a'), 1000);
+    const p1 = b.append('t', 1, -1, recs(1, 'b'), 1000);
     await nextTurn();
-    calls[0]!.answer([
-      { partition: 0, baseOffset: 5 },
-      { partition: 1, baseOffset: -1, error: new KafkaClientError('unavailable', 'kafka: leader of 1 is gone') },
-    ]);
-    assert.deepEqual(await ok, [5]);
-    await assert.rejects(failed, /leader of 1 is gone/);
-    await assert.rejects(missing, isUnavailable(/no offset for t\/2/));
+    assert.deepEqual(calls.map((c) => c.partitions), [[0], [1]]);
+    calls[1]!.reject(new Error('leader of 1 is gone'));
+    await assert.rejects(p1, /leader of 1 is gone/);
+    const p1again = b.append('t', 1, -1, recs(1, 'c'), 1000);
+    await nextTurn();
+    assert.deepEqual(calls[2]!.partitions, [1], 'partition 1 goes on while partition 0 is still out');
+    calls[2]!.resolve(3);
+    assert.deepEqual(await p1again, [3]);
+    calls[0]!.resolve(9);
+    assert.deepEqual(await p0, [9]);
   });
 
   it('withdraws an append that times out while queued: it is never sent', async () => {

@@ -1,12 +1,9 @@
 // Coalesces concurrent appends into produce requests: one in flight per partition, the rest queue; ready partitions of a topic go together.
 import { storeUnavailable } from '../../../shared/errors.js';
-import type { Acks, PartitionAck, ProduceRecord } from './kafka-client.js';
+import type { Acks, PartitionAck, ProduceRecord, ProduceRequest } from './kafka-client.js';
 
-/**
- * Sends records of one topic, each partition's records one contiguous run, as one produce call; resolves an ack per
- * partition that was written. A partition missing from the answer failed (the call may say why in `error`).
- */
-export type SendPartitions = (topic: string, records: ProduceRecord[], acks: Acks) => Promise<PartitionAck[]>;
+/** Sends records of one topic, each partition's records one contiguous run: KafkaClient.produce. */
+export type SendPartitions = (topic: string, records: ProduceRecord[], acks: Acks) => ProduceRequest[];
 
 export interface ProduceBatcherOptions {
   /** Records of one partition in one request, at most (default 5,000); a single larger append still goes out whole. */
@@ -145,30 +142,42 @@ export class ProduceBatcher {
     }
     if (g.lanes.size === 0) this.#groups.delete(key);
     if (sent.length === 0) return;
-    const finish = (acked: PartitionAck[] | null, err: unknown): void => {
-      // Schedule the next request before answering this one's callers: the queue never waits on them.
-      for (const { lane } of sent) lane.inflight = false;
-      this.#schedule(key, g);
-      for (const { lane, batch } of sent) {
-        const ack = acked?.find((a) => a.partition === lane.partition);
-        const base = ack?.baseOffset;
-        if (base === undefined || base < 0) {
-          const e = err ?? ack?.error ?? storeUnavailable(`kafka: no offset for ${g.topic}/${lane.partition} in the produce answer`);
-          for (const p of batch) settle(p, () => p.reject(e));
-          continue;
-        }
-        let at = base;
-        for (const p of batch) {
-          const offsets = p.records.map((_, i) => at + i);
-          at += p.records.length;
-          settle(p, () => p.resolve(offsets));
-        }
+    let requests: ProduceRequest[];
+    try {
+      requests = this.#send(g.topic, records, g.acks);
+    } catch (e) {
+      requests = [{ partitions: sent.map((x) => x.lane.partition), done: Promise.reject(e) }];
+    }
+    // Each request answers the lanes of the partitions it carries, as soon as it settles.
+    for (const req of requests) {
+      const mine = sent.filter((x) => req.partitions.includes(x.lane.partition));
+      req.done.then(
+        (acked) => this.#finish(key, g, mine, acked, null),
+        (e: unknown) => this.#finish(key, g, mine, null, e),
+      );
+    }
+    const orphans = sent.filter((x) => !requests.some((r) => r.partitions.includes(x.lane.partition)));
+    if (orphans.length > 0) this.#finish(key, g, orphans, null, storeUnavailable(`kafka: produce to ${g.topic}: no request carried some partitions`));
+  }
+
+  #finish(key: string, g: Group, done: Array<{ lane: Lane; batch: Pending[] }>, acked: PartitionAck[] | null, err: unknown): void {
+    // Schedule the next request before answering this one's callers: the queue never waits on them.
+    for (const { lane } of done) lane.inflight = false;
+    this.#schedule(key, g);
+    for (const { lane, batch } of done) {
+      const base = acked?.find((a) => a.partition === lane.partition)?.baseOffset;
+      if (base === undefined || base < 0) {
+        const e = err ?? storeUnavailable(`kafka: no offset for ${g.topic}/${lane.partition} in the produce answer`);
+        for (const p of batch) settle(p, () => p.reject(e));
+        continue;
       }
-    };
-    this.#send(g.topic, records, g.acks).then(
-      (acked) => finish(acked, null),
-      (e: unknown) => finish(null, e),
-    );
+      let at = base;
+      for (const p of batch) {
+        const offsets = p.records.map((_, i) => at + i);
+        at += p.records.length;
+        settle(p, () => p.resolve(offsets));
+      }
+    }
   }
 
   /** Takes the lane's next request worth of appends off its queue (at least one, if any is queued). */
