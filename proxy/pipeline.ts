@@ -73,11 +73,6 @@ export const LATER = 2;
 type StageResult = typeof NEXT | typeof DONE | typeof LATER;
 type Stage = (p: Pipeline, c: Call) => StageResult;
 
-const contentLength = (req: FrontRequest): number => {
-  const v = req.header('content-length');
-  return v === undefined ? 0 : Number(v) || 0;
-};
-
 /**
  * The stages, in order. admit runs before the body is read so that a refused publish costs no body bytes; pick
  * runs after, so a slow uploader does not hold a slot it is not using yet; report happens when the exchange ends
@@ -162,7 +157,10 @@ export class Pipeline implements ExchangeEnv, TunnelEnv {
   }
 
   admit(c: Call): StageResult {
-    const d = c.state.admission.check({ appid: c.req.header('appid'), topic: c.route!.topic, bytes: contentLength(c.req) });
+    const admission = c.state.admission;
+    if (!admission.enabled) return NEXT;
+    const cl = c.req.contentLength;
+    const d = admission.check({ appid: c.req.appid, topic: c.route!.topic, bytes: cl === undefined ? 0 : Number(cl) || 0 });
     if (d === undefined) return NEXT;
     if (!(d instanceof Promise)) return this.#admitted(c, d) ? NEXT : DONE;
     d.then(
@@ -194,8 +192,8 @@ export class Pipeline implements ExchangeEnv, TunnelEnv {
   readBody(c: Call): StageResult {
     const req = c.req;
     if (!c.res) return NEXT; // upgrades carry no body
-    const te = req.header('transfer-encoding');
-    const cl = req.header('content-length');
+    const te = req.transferEncoding;
+    const cl = req.contentLength;
     if (te === undefined && (cl === undefined || cl === '0')) return NEXT;
     if (te !== undefined || Number(cl) > c.state.cfg.upstream.bufferBodyBytes) {
       c.body = req.stream();
@@ -214,7 +212,7 @@ export class Pipeline implements ExchangeEnv, TunnelEnv {
 
   pickStage(c: Call): StageResult {
     const route = c.route!;
-    if (route.sticky) c.key = subscriberKey(c.req.header('appid'), c.req.url, route.pathGroup);
+    if (route.sticky) c.key = subscriberKey(c.req.appid, c.req.url, route.pathGroup);
     const host = c.state.policies[route.service].pick(this.deps.registry.set(route.service), c.key === undefined ? undefined : { key: c.key });
     if (!host) {
       this.front.noUpstream++;

@@ -2,11 +2,10 @@
 import type { Readable } from 'node:stream';
 import type { FrontStats } from '../admin/front-stats.js';
 import type { Outcome } from '../health/outlier-detector.js';
-import type { FrontRequest } from '../front/front-request.js';
+import type { ClientBound, FrontRequest } from '../front/front-request.js';
 import type { FrontResponse } from '../front/front-response.js';
 import type { Host } from '../upstream/host.js';
 import type { Forwarder } from './forwarder.js';
-import { watchClient, unwatchClient, type ClientBound } from './client-watch.js';
 import { classifyFailure, failureError } from './map-error.js';
 import { sendError } from './respond.js';
 import type { UpstreamHandler, UpstreamRequest } from './upstream.js';
@@ -63,17 +62,17 @@ export class Exchange implements UpstreamHandler, ClientBound {
     this.res = res;
     this.key = key;
     this.#bodyBytes = Buffer.isBuffer(body) ? body.length : 0;
-    const cl = req.header('content-length');
+    const cl = req.contentLength;
     this.#opts = {
       method: req.method,
       path: req.url,
       headers,
       body,
-      bodyLength: cl === undefined || req.header('transfer-encoding') !== undefined ? undefined : Number(cl),
+      bodyLength: cl === undefined || req.transferEncoding !== undefined ? undefined : Number(cl),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     };
-    watchClient(req.socket, this);
+    req.watch(this);
   }
 
   /** The client connection closed before the response completed: stop the upstream request too. */
@@ -145,7 +144,7 @@ export class Exchange implements UpstreamHandler, ClientBound {
   onComplete(): void {
     const h = this.host!;
     h.inflight--;
-    unwatchClient(this.req.socket, this);
+    this.req.watch(undefined);
     this.res.end();
     this.#env.report(h, this.#status >= 500 ? '5xx' : 'ok');
   }
@@ -156,7 +155,7 @@ export class Exchange implements UpstreamHandler, ClientBound {
     const env = this.#env;
     // A client that vanished mid-upload fails the request body first: not the gateway's fault.
     const kind = classifyFailure(err, this.#sent, this.#clientGone || this.req.socket.destroyed);
-    if (kind !== 'unsent') unwatchClient(this.req.socket, this);
+    if (kind !== 'unsent') this.req.watch(undefined);
     switch (kind) {
       case 'invalid':
         break;
@@ -176,7 +175,7 @@ export class Exchange implements UpstreamHandler, ClientBound {
           this.send(next);
           return;
         }
-        unwatchClient(this.req.socket, this);
+        this.req.watch(undefined);
         env.front.unreachable++;
         break;
       }

@@ -174,7 +174,7 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
     this.#serving = req;
     const res = new FrontResponse(this, req.keepAlive, req.http10, req.method === 'HEAD');
     this.#response = res;
-    const expect = req.header('expect');
+    const expect = req.expect;
     if (expect !== undefined) {
       if (expect.toLowerCase() !== '100-continue') {
         this.#abandon(417, 'Expectation Failed', 'proxy: unsupported expectation');
@@ -276,7 +276,8 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
   }
 
   #onClose(): void {
-    this.#reading?.abort();
+    this.#serving?.abort();
+    if (this.#reading !== this.#serving) this.#reading?.abort();
     for (const r of this.#waiting) r.abort();
     this.#release();
   }

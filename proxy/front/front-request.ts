@@ -2,6 +2,11 @@
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 
+/** Something to tell that its client went away (the exchange answering the request). */
+export interface ClientBound {
+  clientGone(): void;
+}
+
 /** Flow control the request asks of its connection while its body is streamed. */
 export interface BodyFlow {
   pauseBody(): void;
@@ -16,6 +21,12 @@ export interface BodyFlow {
 export class FrontRequest {
   /** [name, value, ...] as received. */
   readonly rawHeaders: string[];
+  /** The first value of the headers the proxy itself acts on, found in one pass over the head. */
+  readonly contentLength: string | undefined;
+  readonly transferEncoding: string | undefined;
+  readonly expect: string | undefined;
+  readonly appid: string | undefined;
+  #watcher: ClientBound | undefined;
   #chunks: Buffer[] | undefined;
   #length = 0;
   #complete = false;
@@ -37,17 +48,41 @@ export class FrontRequest {
   ) {
     this.rawHeaders = rawHeaders;
     this.#flow = flow;
+    let contentLength: string | undefined;
+    let transferEncoding: string | undefined;
+    let expect: string | undefined;
+    let appid: string | undefined;
+    for (let i = 0; i < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i]!;
+      // One length comparison rules out nearly every other header before any lower-casing.
+      switch (name.length) {
+        case 14:
+          if (contentLength === undefined && name.toLowerCase() === 'content-length') contentLength = rawHeaders[i + 1];
+          break;
+        case 17:
+          if (transferEncoding === undefined && name.toLowerCase() === 'transfer-encoding') transferEncoding = rawHeaders[i + 1];
+          break;
+        case 6:
+          if (expect === undefined && name.toLowerCase() === 'expect') expect = rawHeaders[i + 1];
+          break;
+        case 5:
+          if (appid === undefined && name.toLowerCase() === 'appid') appid = rawHeaders[i + 1];
+          break;
+      }
+    }
+    this.contentLength = contentLength;
+    this.transferEncoding = transferEncoding;
+    this.expect = expect;
+    this.appid = appid;
   }
 
-  /** First value of a header; `lowerName` must be lower case. */
-  header(lowerName: string): string | undefined {
-    const h = this.rawHeaders;
-    const n = lowerName.length;
-    for (let i = 0; i < h.length; i += 2) {
-      const name = h[i]!;
-      if (name.length === n && name.toLowerCase() === lowerName) return h[i + 1];
-    }
-    return undefined;
+  /**
+   * `x` is told if the client connection closes while the request is being answered (at once if it already has);
+   * undefined stops that.
+   */
+  watch(x: ClientBound | undefined): void {
+    if (x && this.socket.destroyed) x.clientGone();
+    else this.#watcher = x;
   }
 
   /** The whole body has arrived. */
@@ -103,11 +138,14 @@ export class FrontRequest {
   }
 
   /**
-   * The connection closed before the body was complete. The stream ends without an error: the exchange hears of
-   * the client's departure from the socket itself (client-watch) and aborts the upstream request.
+   * The connection closed. A body not complete yet ends its stream without an error; the watcher (the exchange)
+   * hears of the client's departure and aborts the upstream request.
    */
   abort(): void {
     if (!this.#complete) this.#stream?.destroy();
+    const w = this.#watcher;
+    this.#watcher = undefined;
+    w?.clientGone();
   }
 
   #joined(): Buffer {

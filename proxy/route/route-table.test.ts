@@ -42,6 +42,14 @@ describe('matchRoute', () => {
     assert.equal(matchRoute('PUT', '/v1/offsets/app1/orders/v1/g7').pathGroup, 'g7');
   });
 
+  it('decides a path once: the same frozen decision whatever the query, a different one per path and method', () => {
+    const a = matchRoute('POST', '/v1/msgs/memo/v1?key=1');
+    assert.equal(matchRoute('POST', '/v1/msgs/memo/v1'), a);
+    assert.ok(Object.isFrozen(a));
+    assert.equal(matchRoute('POST', '/v1/msgs/memo2/v1').topic, 'memo2/v1');
+    assert.equal(matchRoute('GET', '/v1/msgs/memo/v1').service, 'man');
+  });
+
   it('a listener bound to a service routes everything there', () => {
     assert.deepEqual(fixedRoute('sub'), { service: 'sub', sticky: true });
     assert.deepEqual(fixedRoute('pub'), { service: 'pub', sticky: false });

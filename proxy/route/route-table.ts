@@ -58,9 +58,28 @@ function byMethod(routes: readonly RouteRule[]): Map<string, RouteRule[]> {
 }
 const DEFAULT_BY_METHOD = byMethod(ROUTES);
 
-/** Routes a request by method and path (`url` may carry a query string). */
+/** Decisions of the default table by method, then path: clients publish to and poll the same few paths over and over. */
+const decided = new Map<string, Map<string, RouteMatch>>();
+/** Paths remembered per method; past this the memo starts over (a scan of many distinct topics). */
+const MEMO_MAX = 10_000;
+
+/** Routes a request by method and path (`url` may carry a query string). The result is frozen (it may be shared). */
 export function matchRoute(method: string, url: string, routes: readonly RouteRule[] = ROUTES): RouteMatch {
-  const candidates = routes === ROUTES ? DEFAULT_BY_METHOD.get(method) : byMethod(routes).get(method);
+  if (routes !== ROUTES) return decide(byMethod(routes).get(method), url);
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  let memo = decided.get(method);
+  if (!memo) decided.set(method, (memo = new Map()));
+  let m = memo.get(path);
+  if (m === undefined) {
+    m = decide(DEFAULT_BY_METHOD.get(method), path);
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(path, m);
+  }
+  return m;
+}
+
+function decide(candidates: readonly RouteRule[] | undefined, url: string): RouteMatch {
   if (!candidates) return MAN;
   const q = url.indexOf('?');
   const end = q < 0 ? url.length : q;
@@ -72,14 +91,20 @@ export function matchRoute(method: string, url: string, routes: readonly RouteRu
       if (r.topic) m.topic = segs.slice(r.topic[0], r.topic[1]).join('/');
       if (r.group !== undefined) m.pathGroup = segs[r.group];
     }
-    return m;
+    return Object.freeze(m);
   }
   return MAN;
 }
 
+const FIXED: Readonly<Record<Service, RouteMatch>> = {
+  pub: Object.freeze({ service: 'pub', sticky: false }),
+  sub: Object.freeze({ service: 'sub', sticky: true }),
+  man: MAN,
+};
+
 /** Routing for a listener bound to one service: no table, the listener decides (sub stays sticky). */
 export function fixedRoute(service: Service): RouteMatch {
-  return Object.freeze({ service, sticky: service === 'sub' });
+  return FIXED[service];
 }
 
 /** Walks `url[0, end)` segment by segment against the pattern, without splitting it. */

@@ -24,9 +24,11 @@ export type Release = (conn: H1Connection, reusable: boolean) => void;
  * The request head is written with the whole body (when buffered) in one write; a streamed body follows with
  * backpressure, chunk-encoded when its length is unknown. Responses are parsed by llhttp reading the socket's
  * handle natively (`ResponseParser.consume`); a response is complete once the read that ended it has been parsed,
- * so bytes behind it are seen first. The socket's idle timer is the headers timeout until the head arrives, then
- * the body timeout. Any failure destroys the connection; the handler gets exactly one onComplete or onError. A
- * connection is reused only if the server allows it and both messages ended cleanly.
+ * so bytes behind it are seen first. Timeouts are the pool's sweep (`sweep`), not a socket timer re-armed several
+ * times per request: a request fails when neither its body nor the response moved for the headers timeout (until
+ * the head arrived) or the body timeout (after); an idle connection closes after its keep-alive time. Any failure
+ * destroys the connection; the handler gets exactly one onComplete or onError. A connection is reused only if the
+ * server allows it and both messages ended cleanly.
  */
 export class H1Connection implements ResponseEvents {
   readonly socket: Socket;
@@ -42,6 +44,12 @@ export class H1Connection implements ResponseEvents {
   /** The native handle llhttp reads from (undefined: reads come as 'data' events). */
   #handle: StreamHandle | undefined;
   #readStopped = false;
+  /** Bytes moved (or the phase changed) since the last sweep; the sweep then restarts the deadline. */
+  #active = false;
+  /** When the current timeout expires (ms since the epoch); set by the sweep. */
+  #deadline = 0;
+  /** While idle in the pool: how long it may stay so, ms. */
+  #idleMs = 0;
 
   /** host:port of the gateway listener, for requests that arrive without a Host header. */
   readonly hostHeader: string;
@@ -63,7 +71,6 @@ export class H1Connection implements ResponseEvents {
       // Not from within the parser's own callbacks: freeing it under its feet would crash the process.
       setImmediate(() => this.#parser.close());
     });
-    socket.on('timeout', () => this.#onTimeout());
   }
 
   get busy(): boolean {
@@ -75,6 +82,7 @@ export class H1Connection implements ResponseEvents {
     this.#release = release;
     this.#req = req;
     this.#responseDone = false;
+    this.#active = true;
     this.#parser.expect(req.method === 'HEAD');
     handler.onConnect(this.#abort);
     if (this.#handler !== handler) return; // aborted from onConnect
@@ -93,7 +101,6 @@ export class H1Connection implements ResponseEvents {
     // HTTP/1.1 requires Host; an HTTP/1.0 client may not have sent one.
     if (!host) head += `host: ${this.hostHeader}\r\n`;
     head += chunked ? 'transfer-encoding: chunked\r\n\r\n' : '\r\n';
-    sock.setTimeout(req.headersTimeout);
     this.#setReading(true);
     if (body === null || Buffer.isBuffer(body)) {
       this.#bodyDone = true;
@@ -110,11 +117,12 @@ export class H1Connection implements ResponseEvents {
   onHead(status: number, statusText: string, headers: string[]): void {
     const handler = this.#handler;
     if (!handler) return;
-    this.socket.setTimeout(this.#req!.bodyTimeout);
+    this.#active = true; // the body timeout from here
     if (!handler.onHeaders(status, headers, this.#resume, statusText)) this.#setReading(false);
   }
 
   onBody(chunk: Buffer): void {
+    this.#active = true;
     if (this.#handler?.onData(chunk) === false) this.#setReading(false);
   }
 
@@ -158,6 +166,7 @@ export class H1Connection implements ResponseEvents {
         ok = sock.write('\r\n', 'latin1');
         sock.uncork();
       } else ok = sock.write(c);
+      this.#active = true;
       handler.onBodySent(c.length);
       if (!ok) body.pause();
     };
@@ -202,8 +211,25 @@ export class H1Connection implements ResponseEvents {
     else this.#maybeDone();
   }
 
-  #onTimeout(): void {
-    if (!this.#handler) return; // idle timeouts are the pool's business
+  /** Idle in the pool from now, for `ms` at most. */
+  idleFor(ms: number): void {
+    this.#idleMs = ms;
+    this.#active = true;
+  }
+
+  /** The pool's periodic check: a request that went quiet too long fails; an idle connection past its time closes. */
+  sweep(now: number): void {
+    if (this.#active) {
+      this.#active = false;
+      const req = this.#req;
+      this.#deadline = now + (req === undefined ? this.#idleMs : this.#parser.headPending ? req.headersTimeout : req.bodyTimeout);
+    } else if (now >= this.#deadline) {
+      if (this.#handler) this.#timedOut();
+      else this.socket.destroy();
+    }
+  }
+
+  #timedOut(): void {
     const code = this.#parser.headPending ? UpstreamErrorCode.HEADERS_TIMEOUT : UpstreamErrorCode.BODY_TIMEOUT;
     this.#fail(upstreamError(code, code === UpstreamErrorCode.HEADERS_TIMEOUT ? 'gateway response timeout' : 'gateway body timeout'));
   }
@@ -239,6 +265,5 @@ export class H1Connection implements ResponseEvents {
   #clear(): void {
     this.#handler = undefined;
     this.#req = undefined;
-    this.socket.setTimeout(0);
   }
 }

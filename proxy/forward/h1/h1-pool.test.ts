@@ -72,6 +72,18 @@ before(async () => {
   });
   routes.set('/hang', () => undefined);
   routes.set('/stall', (_q, res) => res.writeHead(200).write('partial'));
+  routes.set('/trickle', (_q, res) => {
+    // 8 pieces 40 ms apart: 320 ms in all, never quiet for 150 ms.
+    res.writeHead(200);
+    let n = 0;
+    const t = setInterval(() => {
+      res.write(String(n));
+      if (++n === 8) {
+        clearInterval(t);
+        res.end();
+      }
+    }, 40);
+  });
   routes.set('/reset', (req) => req.socket.resetAndDestroy());
   routes.set('/big', (_q, res) => res.end(Buffer.alloc(1024 * 1024, 97)));
   routes.set('/early', (_q, res) => res.writeHead(413).end('too big'));
@@ -195,6 +207,27 @@ describe('H1Pool > failures', () => {
     const r = await run(p, { path: '/stall', bodyTimeout: 150 });
     assert.equal(r.status, 200);
     assert.equal(r.error?.code, 'PX_BODY_TIMEOUT');
+    await p.close();
+  });
+
+  it('lets a body that keeps moving outlast its idle timeout', async () => {
+    const p = pool();
+    const r = await run(p, { path: '/trickle', bodyTimeout: 150 });
+    assert.equal(r.error, undefined);
+    assert.equal(r.body, '01234567');
+    await p.close();
+  });
+
+  it('closes an idle connection after its keep-alive time, and the next request opens a new one', async () => {
+    const p = pool({ keepAliveTimeoutMs: 100 });
+    // node:http keeps an idle connection 5 s: an end within the test comes from the pool.
+    const ended = new Promise<void>((resolve) => server.once('connection', (s) => s.once('end', () => resolve())));
+    await run(p, {});
+    assert.equal(p.counts.idle, 1);
+    await ended;
+    const before = connections;
+    assert.equal((await run(p, {})).status, 200);
+    assert.equal(connections - before, 1);
     await p.close();
   });
 

@@ -3,6 +3,10 @@ import { connect } from 'node:net';
 import { upstreamError, UpstreamErrorCode, type UpstreamHandler, type UpstreamPool, type UpstreamPoolOptions, type UpstreamRequest } from '../upstream.js';
 import { H1Connection } from './h1-connection.js';
 
+/** The sweep runs at a tenth of the shortest timeout it enforces (so a timeout fires up to 10 % late), within these bounds, ms. */
+const SWEEP_MIN_MS = 5;
+const SWEEP_MAX_MS = 1_000;
+
 interface Waiting {
   req: UpstreamRequest;
   handler: UpstreamHandler;
@@ -16,7 +20,8 @@ interface Waiting {
  * An idle connection closes after keepAliveTimeoutMs, or 1 s before the server's own Keep-Alive timeout if that
  * is shorter, so that a request is rarely written onto a connection the server is closing. A request that finds no
  * idle connection opens one (up to `connections`), else waits in FIFO order. Connect failures reach the handler
- * before onConnect: the request never left and may be retried elsewhere.
+ * before onConnect: the request never left and may be retried elsewhere. One sweep timer per pool enforces the
+ * request and idle timeouts of its connections (`H1Connection.sweep`).
  */
 export class H1Pool implements UpstreamPool {
   readonly #o: UpstreamPoolOptions;
@@ -27,6 +32,9 @@ export class H1Pool implements UpstreamPool {
   #closing: Promise<void> | undefined;
   #closed: (() => void) | undefined;
   #destroyed = false;
+  #sweep: NodeJS.Timeout | undefined;
+  /** The shortest timeout the sweep's period was chosen for, ms. */
+  #shortest = Infinity;
 
   constructor(o: UpstreamPoolOptions) {
     this.#o = o;
@@ -37,7 +45,10 @@ export class H1Pool implements UpstreamPool {
       handler.onError(upstreamError(UpstreamErrorCode.POOL_CLOSED, 'gateway pool closed'));
       return;
     }
-    const conn = this.#idle.pop();
+    if (req.headersTimeout < this.#shortest || req.bodyTimeout < this.#shortest) this.#sweepFor(Math.min(req.headersTimeout, req.bodyTimeout));
+    let conn = this.#idle.pop();
+    // An expired connection is destroyed at once but leaves the idle list only on its 'close', a moment later.
+    while (conn?.socket.destroyed) conn = this.#idle.pop();
     if (conn) {
       conn.run(req, handler, this.#release);
       return;
@@ -59,6 +70,7 @@ export class H1Pool implements UpstreamPool {
     for (const w of this.#queue.splice(0)) w.handler.onError(upstreamError(UpstreamErrorCode.POOL_CLOSED, 'gateway pool destroyed'));
     for (const c of [...this.#all]) c.destroy();
     this.#idle.length = 0;
+    clearInterval(this.#sweep);
     this.#closed?.();
   }
 
@@ -94,10 +106,6 @@ export class H1Pool implements UpstreamPool {
       const conn = new H1Connection(socket, `${this.#o.hostname}:${this.#o.port}`);
       this.#all.add(conn);
       socket.once('close', () => this.#forget(conn));
-      // Idle-time timeout handling: a request sets its own timeouts; an idle connection's expiry closes it.
-      socket.on('timeout', () => {
-        if (!conn.busy) socket.destroy();
-      });
       if (this.#destroyed) {
         conn.destroy();
         handler.onError(upstreamError(UpstreamErrorCode.POOL_CLOSED, 'gateway pool destroyed'));
@@ -118,7 +126,7 @@ export class H1Pool implements UpstreamPool {
       return;
     }
     const hint = conn.keepAliveHintMs;
-    conn.socket.setTimeout(hint === undefined ? this.#o.keepAliveTimeoutMs : Math.max(1, Math.min(this.#o.keepAliveTimeoutMs, hint - 1000)));
+    conn.idleFor(hint === undefined ? this.#o.keepAliveTimeoutMs : Math.max(1, Math.min(this.#o.keepAliveTimeoutMs, hint - 1000)));
     this.#idle.push(conn);
     this.#maybeClosed();
   };
@@ -142,6 +150,20 @@ export class H1Pool implements UpstreamPool {
   #maybeClosed(): void {
     if (!this.#closing || this.#queue.length > 0 || this.#opening > 0) return;
     for (const c of this.#idle.splice(0)) c.socket.destroy();
-    if (this.#all.size === 0) this.#closed?.(); // otherwise the last connection's 'close' comes back here
+    if (this.#all.size > 0) return; // the last connection's 'close' comes back here
+    clearInterval(this.#sweep);
+    this.#closed?.();
+  }
+
+  /** (Re)starts the sweep fine enough for timeouts of `ms` (and the idle keep-alive time). */
+  #sweepFor(ms: number): void {
+    this.#shortest = Math.min(ms, this.#o.keepAliveTimeoutMs);
+    clearInterval(this.#sweep);
+    const period = Math.min(SWEEP_MAX_MS, Math.max(SWEEP_MIN_MS, Math.floor(this.#shortest / 10)));
+    this.#sweep = setInterval(() => {
+      const now = Date.now();
+      for (const c of this.#all) c.sweep(now);
+    }, period);
+    this.#sweep.unref();
   }
 }
