@@ -159,8 +159,8 @@ export class Pipeline implements ExchangeEnv, TunnelEnv {
   admit(c: Call): StageResult {
     const admission = c.state.admission;
     if (!admission.enabled) return NEXT;
-    const cl = c.req.contentLength;
-    const d = admission.check({ appid: c.req.appid, topic: c.route!.topic, bytes: cl === undefined ? 0 : Number(cl) || 0 });
+    const cl = c.req.known['content-length'];
+    const d = admission.check({ appid: c.req.known.appid, topic: c.route!.topic, bytes: cl === undefined ? 0 : Number(cl) || 0 });
     if (d === undefined) return NEXT;
     if (!(d instanceof Promise)) return this.#admitted(c, d) ? NEXT : DONE;
     d.then(
@@ -192,8 +192,8 @@ export class Pipeline implements ExchangeEnv, TunnelEnv {
   readBody(c: Call): StageResult {
     const req = c.req;
     if (!c.res) return NEXT; // upgrades carry no body
-    const te = req.transferEncoding;
-    const cl = req.contentLength;
+    const te = req.known['transfer-encoding'];
+    const cl = req.known['content-length'];
     if (te === undefined && (cl === undefined || cl === '0')) return NEXT;
     if (te !== undefined || Number(cl) > c.state.cfg.upstream.bufferBodyBytes) {
       c.body = req.stream();
@@ -212,7 +212,7 @@ export class Pipeline implements ExchangeEnv, TunnelEnv {
 
   pickStage(c: Call): StageResult {
     const route = c.route!;
-    if (route.sticky) c.key = subscriberKey(c.req.appid, c.req.url, route.pathGroup);
+    if (route.sticky) c.key = subscriberKey(c.req.known.appid, c.req.url, route.pathGroup);
     const host = c.state.policies[route.service].pick(this.deps.registry.set(route.service), c.key === undefined ? undefined : { key: c.key });
     if (!host) {
       this.front.noUpstream++;

@@ -62,13 +62,13 @@ export class Exchange implements UpstreamHandler, ClientBound {
     this.res = res;
     this.key = key;
     this.#bodyBytes = Buffer.isBuffer(body) ? body.length : 0;
-    const cl = req.contentLength;
+    const cl = req.known['content-length'];
     this.#opts = {
       method: req.method,
       path: req.url,
       headers,
       body,
-      bodyLength: cl === undefined || req.transferEncoding !== undefined ? undefined : Number(cl),
+      bodyLength: cl === undefined || req.known['transfer-encoding'] !== undefined ? undefined : Number(cl),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     };

@@ -174,7 +174,7 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
     this.#serving = req;
     const res = new FrontResponse(this, req.keepAlive, req.http10, req.method === 'HEAD');
     this.#response = res;
-    const expect = req.expect;
+    const expect = req.known.expect;
     if (expect !== undefined) {
       if (expect.toLowerCase() !== '100-continue') {
         this.#abandon(417, 'Expectation Failed', 'proxy: unsupported expectation');

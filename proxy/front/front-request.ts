@@ -7,6 +7,16 @@ export interface ClientBound {
   clientGone(): void;
 }
 
+/** The request headers the proxy reads (lower case), by the length of their names (no two share one). */
+const KNOWN_BY_LENGTH: readonly (KnownHeader | undefined)[] = (() => {
+  const names: KnownHeader[] = ['content-length', 'transfer-encoding', 'expect', 'appid'];
+  const byLength: (KnownHeader | undefined)[] = [];
+  for (const n of names) byLength[n.length] = n;
+  return byLength;
+})();
+type KnownHeader = 'content-length' | 'transfer-encoding' | 'expect' | 'appid';
+type KnownHeaders = Record<KnownHeader, string | undefined>;
+
 /** Flow control the request asks of its connection while its body is streamed. */
 export interface BodyFlow {
   pauseBody(): void;
@@ -21,11 +31,8 @@ export interface BodyFlow {
 export class FrontRequest {
   /** [name, value, ...] as received. */
   readonly rawHeaders: string[];
-  /** The first value of the headers the proxy itself acts on, found in one pass over the head. */
-  readonly contentLength: string | undefined;
-  readonly transferEncoding: string | undefined;
-  readonly expect: string | undefined;
-  readonly appid: string | undefined;
+  /** The first value of each header the proxy itself acts on, found in one pass over the head. */
+  readonly known: Readonly<KnownHeaders>;
   #watcher: ClientBound | undefined;
   #chunks: Buffer[] | undefined;
   #length = 0;
@@ -48,32 +55,14 @@ export class FrontRequest {
   ) {
     this.rawHeaders = rawHeaders;
     this.#flow = flow;
-    let contentLength: string | undefined;
-    let transferEncoding: string | undefined;
-    let expect: string | undefined;
-    let appid: string | undefined;
+    const known: KnownHeaders = { 'content-length': undefined, 'transfer-encoding': undefined, expect: undefined, appid: undefined };
     for (let i = 0; i < rawHeaders.length; i += 2) {
       const name = rawHeaders[i]!;
       // One length comparison rules out nearly every other header before any lower-casing.
-      switch (name.length) {
-        case 14:
-          if (contentLength === undefined && name.toLowerCase() === 'content-length') contentLength = rawHeaders[i + 1];
-          break;
-        case 17:
-          if (transferEncoding === undefined && name.toLowerCase() === 'transfer-encoding') transferEncoding = rawHeaders[i + 1];
-          break;
-        case 6:
-          if (expect === undefined && name.toLowerCase() === 'expect') expect = rawHeaders[i + 1];
-          break;
-        case 5:
-          if (appid === undefined && name.toLowerCase() === 'appid') appid = rawHeaders[i + 1];
-          break;
-      }
+      const want = KNOWN_BY_LENGTH[name.length];
+      if (want !== undefined && known[want] === undefined && name.toLowerCase() === want) known[want] = rawHeaders[i + 1];
     }
-    this.contentLength = contentLength;
-    this.transferEncoding = transferEncoding;
-    this.expect = expect;
-    this.appid = appid;
+    this.known = known;
   }
 
   /**
