@@ -3,12 +3,13 @@
 //
 // Usage: node dist/loadtest/bench-mixed.js [--stores memory,sqlite,kafka] [--paths direct,proxy]
 //   [--modes longpoll,chunked,ws] [--rate 1000] [--seconds 5] [--rounds 1] [--proxy-workers 2]
-//   [--probe]
+//   [--probe] [--cpu-prof DIR]
 // The subscriber groups are npm run bench's (MIXED_SUBSCRIBERS). Prints one line per run (with the 1-minute load
 // average and each process's CPU per message) and a JSON line per run. Writes no docs.
 // --probe: every process of the run (gateway, proxy, publisher, subscriber) records its event-loop stalls and GC
 // pauses (loadtest/lib/stall-probe.ts); after each store, each run lists which processes paused while its slow
-// (> 20 ms) messages were on their way.
+// (> 20 ms) messages were on their way. --cpu-prof DIR: the gateway and the proxy write V8 CPU profiles there (summarise
+// with loadtest/lib/cpu-profile.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -43,6 +44,7 @@ function options() {
       rounds: { type: 'string', default: '1' },
       'proxy-workers': { type: 'string', default: String(cpus().length) },
       probe: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
     },
   });
   return {
@@ -54,6 +56,7 @@ function options() {
     rounds: Number(v.rounds),
     proxyWorkers: Number(v['proxy-workers']),
     probe: v.probe!,
+    cpuProf: v['cpu-prof'],
   };
 }
 
@@ -78,7 +81,8 @@ async function main(): Promise<void> {
   let seq = 0;
   try {
     for (const store of o.stores) {
-      const stack = await startStack({ store, sqlitePath: join(dir, `${store}.db`), kafka, partitions: 8, paths: o.paths, proxyWorkers: o.proxyWorkers });
+      const prof = o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProf] : undefined;
+      const stack = await startStack({ store, sqlitePath: join(dir, `${store}.db`), kafka, partitions: 8, paths: o.paths, proxyWorkers: o.proxyWorkers, gatewayNodeFlags: prof, proxyNodeFlags: prof });
       const windows: { id: string; round: number; from: number; to: number; r: MixedResult; cpu: Cpu }[] = [];
       try {
         const cells: Cell<MixedResult>[] = [];
