@@ -36,6 +36,12 @@ export interface SqliteStoreOptions {
    * Appends of this process wake fetches directly. Default 4.
    */
   pollIntervalMs?: number;
+  /**
+   * How often a worker thread checkpoints the WAL into the database file, ms (see WalCheckpointer: the store's own
+   * connection then never checkpoints, so no append waits for a checkpoint's fsync). 0 leaves checkpoints to SQLite's
+   * auto-checkpoint, inside the commit that crosses 1,000 WAL pages. Default 250.
+   */
+  checkpointIntervalMs?: number;
   /** Messages older than this are deleted, ms; 0 keeps them forever. Default 7 days (the original's topic default). */
   retentionMs?: number;
   /** Messages kept per partition beyond which the oldest are deleted; 0 means no cap. Default 0. */
@@ -59,6 +65,7 @@ export const SQLITE_STORE_DEFAULTS = {
   busyTimeoutMs: 5000,
   maxBatchMessages: 4000,
   pollIntervalMs: 4,
+  checkpointIntervalMs: 250,
   retentionMs: 7 * 24 * 3600 * 1000,
   maxMessagesPerPartition: 0,
   pruneIntervalMs: 60_000,
@@ -78,6 +85,7 @@ export function resolveSqliteOptions(opts: SqliteStoreOptions): ResolvedSqliteOp
     busyTimeoutMs: int('busyTimeoutMs', opts.busyTimeoutMs, d.busyTimeoutMs, 0),
     maxBatchMessages: int('maxBatchMessages', opts.maxBatchMessages, d.maxBatchMessages, 1),
     pollIntervalMs: int('pollIntervalMs', opts.pollIntervalMs, d.pollIntervalMs, 1),
+    checkpointIntervalMs: int('checkpointIntervalMs', opts.checkpointIntervalMs, d.checkpointIntervalMs, 0),
     retentionMs: int('retentionMs', opts.retentionMs, d.retentionMs, 0),
     maxMessagesPerPartition: int('maxMessagesPerPartition', opts.maxMessagesPerPartition, d.maxMessagesPerPartition, 0),
     pruneIntervalMs: int('pruneIntervalMs', opts.pruneIntervalMs, d.pruneIntervalMs, 1),

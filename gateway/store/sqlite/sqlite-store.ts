@@ -21,6 +21,7 @@ import { type SqliteDatabase, openDatabase } from './sqlite-schema.js';
 import { type SqliteStatements, prepareStatements } from './sqlite-statements.js';
 import { SqliteTopic } from './sqlite-topic.js';
 import { SqliteWriter, type WriterStats } from './sqlite-writer.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 /**
  * Messages, partition offsets and committed group offsets live in one SQLite database. Appends are
@@ -37,6 +38,8 @@ export class SqliteStore implements Store {
   readonly #writer: SqliteWriter;
   readonly #poller: ChangePoller;
   readonly #retention: SqliteRetention;
+  /** Undefined when SQLite auto-checkpoints on this connection (checkpointIntervalMs 0). */
+  readonly #checkpointer: WalCheckpointer | undefined;
   readonly #topics = new Map<string, SqliteTopic>();
   readonly #cursors = new GroupCursors();
   readonly #readers = new Set<LocalGroupReader>();
@@ -54,10 +57,17 @@ export class SqliteStore implements Store {
     this.#writer = new SqliteWriter(this.#db, this.#stmts, this.#opts.maxBatchMessages, this.#log);
     this.#poller = new ChangePoller(this.#opts.pollIntervalMs, () => this.#stmts.dataVersion.get()!);
     this.#retention = new SqliteRetention(this.#db, this.#stmts, this.#opts);
+    const { path, checkpointIntervalMs: intervalMs, busyTimeoutMs } = this.#opts;
+    if (intervalMs > 0) this.#checkpointer = new WalCheckpointer(this.#db, { path, intervalMs, busyTimeoutMs }, this.#log);
     if (this.#retention.enabled) {
       this.#pruneTimer = setInterval(() => void this.#scheduledPrune(), this.#opts.pruneIntervalMs);
       this.#pruneTimer.unref();
     }
+  }
+
+  /** The WAL checkpointer thread (undefined with checkpointIntervalMs 0), for tests. */
+  get checkpointer(): WalCheckpointer | undefined {
+    return this.#checkpointer;
   }
 
   /** Group-commit counters (transactions, messages), for benchmarks and metrics. */
@@ -177,6 +187,7 @@ export class SqliteStore implements Store {
     await this.#pruning?.catch(() => undefined);
     // Writes queued before close still commit; their promises settle before the file closes.
     this.#writer.flush();
+    await this.#checkpointer?.close();
     this.#db.close();
   }
 
