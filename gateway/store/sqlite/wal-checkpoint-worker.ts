@@ -25,6 +25,8 @@ try {
       const [r] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
       if (r && r.checkpointed > 0) port.postMessage({ kind: 'checkpoint', walFrames: r.log, checkpointed: r.checkpointed } satisfies CheckpointWorkerMessage);
     } catch (e) {
+      // Busy or locked (another process's checkpoint, a schema change): the next interval tries again.
+      if (e instanceof Database.SqliteError && (e.code.startsWith('SQLITE_BUSY') || e.code.startsWith('SQLITE_LOCKED'))) return;
       clearInterval(timer);
       db.close();
       port.postMessage({ kind: 'error', message: (e as Error).message } satisfies CheckpointWorkerMessage);

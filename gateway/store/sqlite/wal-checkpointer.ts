@@ -27,7 +27,7 @@ export class WalCheckpointer {
   readonly #db: SqliteDatabase;
   readonly #worker: Worker;
   readonly #log: Logger;
-  readonly #waiting: Array<(r: CheckpointResult) => void> = [];
+  readonly #waiting: Array<{ resolve(r: CheckpointResult): void; reject(e: Error): void }> = [];
   readonly #exited: Promise<void>;
   #checkpoints = 0;
   #failed = false;
@@ -39,13 +39,12 @@ export class WalCheckpointer {
     db.pragma('wal_autocheckpoint = 0');
     this.#worker = new Worker(WORKER, { workerData: data });
     this.#exited = new Promise((resolve) => this.#worker.once('exit', () => resolve()));
-    // The worker must not keep a gateway (or a test) alive on its own; the store closes it.
-    this.#worker.unref();
+    this.#holdProcess();
     this.#worker.on('message', (m: CheckpointWorkerMessage) => {
       if (m.kind === 'error') return this.#fallBack(new Error(m.message));
       this.#checkpoints++;
-      this.#worker.unref();
-      for (const w of this.#waiting.splice(0)) w({ walFrames: m.walFrames, checkpointed: m.checkpointed });
+      for (const w of this.#waiting.splice(0)) w.resolve({ walFrames: m.walFrames, checkpointed: m.checkpointed });
+      this.#holdProcess();
     });
     this.#worker.on('error', (e) => this.#fallBack(e));
   }
@@ -55,25 +54,36 @@ export class WalCheckpointer {
     return this.#checkpoints;
   }
 
-  /** Resolves with the next checkpoint that copies frames (the worker keeps the process alive meanwhile). */
+  /** Resolves with the next checkpoint that copies frames (the worker keeps the process alive meanwhile); rejects if the worker failed. */
   nextCheckpoint(): Promise<CheckpointResult> {
-    this.#worker.ref();
-    return new Promise((resolve) => this.#waiting.push(resolve));
+    if (this.#failed) return Promise.reject(new Error('the checkpoint worker failed'));
+    const next = new Promise<CheckpointResult>((resolve, reject) => this.#waiting.push({ resolve, reject }));
+    this.#holdProcess();
+    return next;
   }
 
   /** Stops the worker and closes its connection; idempotent. The store's own close then checkpoints what is left. */
   close(): Promise<void> {
-    // Referenced again: the process must wait for the worker to close its connection before the store closes its own.
-    this.#worker.ref();
     if (!this.#closing && !this.#failed) this.#worker.postMessage('close');
     this.#closing = true;
+    this.#holdProcess();
     return this.#exited;
+  }
+
+  /**
+   * The worker must not keep a gateway (or a test) alive on its own, except while someone waits for it: a closing
+   * store (its connection must close before the store's) or a nextCheckpoint caller.
+   */
+  #holdProcess(): void {
+    if (this.#closing || this.#waiting.length > 0) this.#worker.ref();
+    else this.#worker.unref();
   }
 
   #fallBack(err: Error): void {
     if (this.#failed || this.#closing) return;
     this.#failed = true;
     this.#log.warn('sqlite checkpoint worker failed; checkpointing on the main thread again', { err });
+    for (const w of this.#waiting.splice(0)) w.reject(err);
     if (this.#db.open) this.#db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
     void this.#worker.terminate();
   }
