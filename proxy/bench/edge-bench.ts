@@ -2,6 +2,7 @@
 //
 // usage: node dist/proxy/bench/edge-bench.js [--mode overhead|balance] [--duration 8] [--rounds 3] [--pin]
 //          [--baseline DIR] [--node-flags=--max-semi-space-size=4] [--limits]
+//   --body N: request body bytes (default 100).
 //   --length: the backend answers with a Content-Length (as the gateway does), else chunk-encoded.
 //   --limits adds rows with rate limits configured (local buckets, and shared through Redis on 127.0.0.1:6379)
 //   far above the load, so every request pays the admit stage; requests carry an Appid header in every row.
@@ -34,6 +35,8 @@ const { values: args } = parseArgs({
     limits: { type: 'boolean', default: false },
     /** The backend answers with a Content-Length (as the gateway does) instead of chunk-encoded. */
     length: { type: 'boolean', default: false },
+    /** Request body size, bytes (a JSON batch of 100 × 100 B is ~13,000). */
+    body: { type: 'string', default: '100' },
   },
 });
 const here = dirname(fileURLToPath(import.meta.url));
@@ -148,7 +151,7 @@ function haproxyConfig(port: number, backends: number[]): string {
 const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 
 async function main(): Promise<void> {
-  writeFileSync(join(dir, 'post.lua'), 'wrk.method="POST"; wrk.body=string.rep("x",100); wrk.headers["Content-Type"]="application/octet-stream"; wrk.headers["Appid"]="bench"\n');
+  writeFileSync(join(dir, 'post.lua'), `wrk.method="POST"; wrk.body=string.rep("x",${Number(args.body)}); wrk.headers["Content-Type"]="application/octet-stream"; wrk.headers["Appid"]="bench"\n`);
   const backendJs = join(here, 'bare-backend.js');
   const proxyJs = join(here, 'proxy-server.js');
   const rows: Row[] = [];
