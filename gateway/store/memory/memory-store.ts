@@ -36,7 +36,7 @@ export const MEMORY_STORE_DEFAULTS = {
 /**
  * Keeps every topic in arrays of this process: nothing survives a restart and nothing is shared between
  * gateways. Appends resolve at once (there is nothing to wait for); `acks` is ignored. The store keeps the
- * appended value Buffers as they are: callers must not modify them afterwards.
+ * appended value Buffers (or copies of small views of large ones, see ownBytes): callers must not modify them afterwards.
  */
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
@@ -104,7 +104,7 @@ export class MemoryStore implements Store {
         if (unkeyed < 0) unkeyed = t.unkeyed.next(n);
         partition = unkeyed;
       }
-      const offset = t.partitions[partition]!.append(key, m.tag ?? null, m.value, timestamp);
+      const offset = t.partitions[partition]!.append(key, m.tag ?? null, ownBytes(m.value), timestamp);
       positions[i] = { partition, offset };
     }
     t.waiters.wakeAll();
@@ -161,6 +161,16 @@ const closedError = <T>(): Promise<T> =>
   Promise.reject(new AppError(ErrorCode.SHUTTING_DOWN, 'store is closed'));
 
 /** Validates an optional positive integer option, failing fast with the option's name. */
+/**
+ * The value, or a copy of it when it is a small view of a much larger buffer: a batch publish's messages are
+ * views of the request body (batch-body.ts), and a kept view keeps the whole body, which the byte cap does not
+ * count (64 one-message survivors of 1 MiB bodies held 64 MiB). Views of Node's 8 KiB allocation pool are kept
+ * as they are: they hold at most a slab.
+ */
+function ownBytes(value: Buffer): Buffer {
+  return value.buffer.byteLength - value.length > Buffer.poolSize ? Buffer.from(value) : value;
+}
+
 export function positiveInt(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer, got ${value}`);
