@@ -97,6 +97,25 @@ describe('SqliteStore > group commit', () => {
     assert.deepEqual((await reader.fetch(10, 0)).map((m) => m.value.toString()), ['a', 'c'], 'b1 was not stored');
   });
 
+  it('fails a whole transaction on an INSERT OR ROLLBACK conflict after earlier rows were inserted, then stays usable', async () => {
+    const store = open();
+    await store.createTopic('t', { partitions: 1 });
+    // A row at offset 150 that next_offset does not know about: the 151st message of a turn conflicts, in the
+    // third 64-row INSERT, after two statements of the same transaction already inserted 128 rows.
+    const other = connect();
+    other.prepare("INSERT INTO messages (topic_id, part, off, ts, key, tag, value) SELECT id, 0, 150, 0, NULL, NULL, X'00' FROM topics WHERE name = 't'").run();
+    const batch = (tag: string): Array<{ value: Buffer }> => Array.from({ length: 100 }, (_, i) => ({ value: value(`${tag}${i}`) }));
+    const [a, b] = await Promise.allSettled([store.append('t', batch('a')), store.append('t', batch('b'))]);
+    assert.equal(a.status, 'fulfilled', 'the append without a conflict went through on its own');
+    assert.deepEqual(a.value.map((p) => p.offset), Array.from({ length: 100 }, (_, i) => i));
+    assert.equal(b.status, 'rejected');
+    assert.ok(isCode(ErrorCode.STORE_UNAVAILABLE)(b.reason));
+    const c = await store.append('t', [{ value: value('c') }]);
+    assert.deepEqual(c, [{ partition: 0, offset: 100 }], 'the writer stays usable and reuses none of the failed offsets');
+    const stored = other.prepare('SELECT value FROM messages WHERE off <> 150 ORDER BY off').pluck().all() as Buffer[];
+    assert.deepEqual(stored.map(String), [...batch('a').map((m) => String(m.value)), 'c'], 'none of the failed append was stored');
+  });
+
   it('rejects with a retriable STORE_UNAVAILABLE when another process holds the write lock too long', async () => {
     const store = open({ busyTimeoutMs: 50 });
     await store.createTopic('t', { partitions: 1 });
