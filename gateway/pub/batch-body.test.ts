@@ -53,6 +53,28 @@ describe('parseBatchBody', () => {
     assert.equal(parse(body)[0]!.value.toString('hex'), '61efbfbdefbfbd');
   });
 
+  it('gives what JSON.parse and Buffer.from give for random bodies, JSON and NDJSON', () => {
+    // Quotes, backslashes, controls, 2-, 3- and 4-byte UTF-8, lone surrogates (escaped by JSON.stringify), empty strings.
+    const alphabet = ['a', 'Z', ' ', '"', '\\', '/', '\n', '\u0001', 'é', '€', '日', '😀', '\ud800', '\udfff', '\u2028'];
+    let seed = 1;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const space = (): string => [' ', '', '\t', '\r\n', ''][rand(5)]!;
+    const many = { maxBatchMessages: 1000 };
+    for (let round = 0; round < 300; round++) {
+      // Odd rounds: only characters JSON writes unescaped, so the whole body takes the view path.
+      const chars = round % 2 ? alphabet.filter((c) => JSON.stringify(c).length === c.length + 2) : alphabet;
+      const items = Array.from({ length: 1 + rand(20) }, () => Array.from({ length: rand(6) }, () => chars[rand(chars.length)]!).join(''));
+      const want = items.map((s) => ({ value: Buffer.from(s), key: 'k' }));
+      const json = `${space()}[${items.map((s) => space() + JSON.stringify(s) + space()).join(',')}]${space()}`;
+      assert.deepEqual(parseBatchBody(Buffer.from(json), 'application/json', 'k', many), want, json);
+      const ndjson = items.map((s) => space() + JSON.stringify(s)).join('\n' + ['', '\n', '\r\n'][rand(3)]!);
+      assert.deepEqual(parseBatchBody(Buffer.from(ndjson), 'application/x-ndjson', 'k', many), want, ndjson);
+    }
+  });
+
   it('answers malformed JSON 400 and too many messages 413, on either path', () => {
     for (const text of ['["a"', '["a",]', '["a" "b"]', '["a"]x', '["a\tb"]', '[]', '{"value":"x"}', '[1]', '["a"]]']) {
       assert.equal(status(() => parse(text)), 400, text);
