@@ -1,13 +1,13 @@
 // The admit stage: per-Appid and per-Appid+topic limits on requests/s and bytes/s, rules from config.
 import type { RateLimitConfig, RateRule } from '../config.js';
 import type { Clock } from '../util/clock.js';
-import type { RateDecision, RateLimiter } from './limiter.js';
+import { decideInTurn, type BucketClaim, type RateDecision, type RateLimiter } from './limiter.js';
 import { TokenBucketLimiter } from './token-bucket.js';
 
 type Scope = 'perApp' | 'perAppTopic';
 type Dimension = 'requests' | 'bytes';
 
-/** Builds the limiter for one rule dimension (the seam where a Redis-backed limiter will plug in). */
+/** Builds the limiter for one rule dimension (the seam where the Redis-shared limiters plug in). */
 export type LimiterFactory = (ratePerSec: number, capacity: number, name: string) => RateLimiter;
 
 export const localLimiterFactory =
@@ -25,8 +25,9 @@ export interface AdmitRequest {
 }
 
 /**
- * Checks every configured limit in order (per app, then per app+topic; requests, then bytes) and returns the
- * first refusal, or undefined when all pass or nothing applies. Requests without an Appid are not limited here:
+ * Checks every configured limit (per app, then per app+topic; requests, then bytes). Limiters of one batch (Redis)
+ * decide them all in one call, all or nothing; others in turn, up to the first refusal. Returns the refusal, or
+ * undefined (local) or an allowed decision (batch) when all pass, undefined when nothing applies. Requests without an Appid are not limited here:
  * the gateway refuses them anyway. Per-app overrides replace a whole rule.
  */
 export class Admission {
@@ -44,27 +45,23 @@ export class Admission {
 
   check(r: AdmitRequest): RateDecision | Promise<RateDecision | undefined> | undefined {
     if (!this.enabled || !r.appid) return undefined;
-    return this.#from(r, 0);
-  }
-
-  #from(r: AdmitRequest, step: number): RateDecision | Promise<RateDecision | undefined> | undefined {
-    for (; step < 4; step++) {
+    const claims: BucketClaim[] = [];
+    for (let step = 0; step < 4; step++) {
       const scope: Scope = step < 2 ? 'perApp' : 'perAppTopic';
       const dim: Dimension = step % 2 === 0 ? 'requests' : 'bytes';
       if (scope === 'perAppTopic' && r.topic === undefined) continue;
       const cost = dim === 'requests' ? 1 : r.bytes;
       if (cost === 0) continue;
-      const limiter = this.#limiter(r.appid!, scope, dim);
+      const limiter = this.#limiter(r.appid, scope, dim);
       if (!limiter) continue;
-      const key = scope === 'perApp' ? r.appid! : `${r.appid}|${r.topic}`;
-      const d = limiter.tryAcquire(key, cost);
-      if (d instanceof Promise) {
-        const next = step + 1;
-        return d.then((dd) => (dd.allowed ? this.#from(r, next) : dd));
-      }
-      if (!d.allowed) return d;
+      const key = scope === 'perApp' ? r.appid : `${r.appid}|${r.topic}`;
+      claims.push({ limiter: limiter.resolve?.(key) ?? limiter, key, cost });
     }
-    return undefined;
+    if (claims.length === 0) return undefined;
+    // Shared limits: one round trip decides every bucket of the request, all or nothing.
+    const batch = claims[0]!.limiter.batch;
+    if (batch && claims.every((c) => c.limiter.batch === batch)) return batch.decide(claims);
+    return decideInTurn(claims);
   }
 
   #limiter(appid: string, scope: Scope, dim: Dimension): RateLimiter | undefined {

@@ -6,10 +6,10 @@ import { systemClock, type Clock } from '../util/clock.js';
 import type { LimiterFactory } from './admission.js';
 import type { RateLimiter } from './limiter.js';
 import { RedisBreaker, type BreakerState } from './redis-breaker.js';
-import { FallbackLimiter, type FallbackStats } from './redis-fallback.js';
+import { SharedBatch, SharedRule, type FallbackStats } from './redis-fallback.js';
 import { hostPort, resolveRedisLimitOptions, type RedisLimitOptions } from './redis-options.js';
+import { RedisBuckets } from './redis-buckets.js';
 import { QuotaBook, withQuotas, type AppQuota, type QuotaSource } from './redis-quotas.js';
-import { RedisTokenBucket } from './redis-token-bucket.js';
 import { TokenBucketLimiter } from './token-bucket.js';
 
 export { resolveRedisLimitOptions, type RedisLimitOptions } from './redis-options.js';
@@ -32,8 +32,9 @@ export interface RedisLimitStats extends FallbackStats {
 
 /**
  * Owns one Redis connection (per process) and hands startProxy a LimiterFactory (`limiterFactory`, the
- * ProxyDeps seam) whose limiters share their buckets through Redis. Each limiter is a FallbackLimiter over a
- * RedisTokenBucket and a local TokenBucketLimiter; per-app quotas from tenant meta (`setQuotas`, `followTenants`)
+ * ProxyDeps seam) whose limiters share their buckets through Redis. Each limiter is a SharedRule (with a local TokenBucketLimiter
+ * standing in while Redis is away) of this link's SharedBatch, which decides all of a request's buckets in one
+ * script call; per-app quotas from tenant meta (`setQuotas`, `followTenants`)
  * replace the config default per-app rule for their apps. Redis calls never queue while disconnected
  * (enableOfflineQueue false), fail at once when the connection drops (maxRetriesPerRequest 0) and are bounded by
  * `commandTimeoutMs`. Survives proxy reloads: quotas and the connection are kept, limiters are rebuilt.
@@ -42,6 +43,7 @@ export class RedisRateLimits {
   readonly #o: Required<RedisLimitOptions>;
   readonly #client: Redis;
   readonly #breaker: RedisBreaker;
+  readonly #batch: SharedBatch;
   readonly #book = new QuotaBook();
   readonly #stats: FallbackStats = { shared: 0, local: 0, failures: 0 };
   readonly #log: Logger;
@@ -72,6 +74,7 @@ export class RedisRateLimits {
         else if (s === 'closed') this.#log.info('rate limits shared through Redis again');
       },
     });
+    this.#batch = new SharedBatch(new RedisBuckets(this.#client), this.#breaker, this.#stats);
     this.#client.on('ready', () => {
       this.#wasReady = true;
       this.#breaker.reset();
@@ -93,11 +96,12 @@ export class RedisRateLimits {
     return withQuotas(
       this.#book,
       (rate, cap, name): RateLimiter =>
-        new FallbackLimiter(
-          new RedisTokenBucket({ client: this.#client, prefix: `${this.#o.keyPrefix}:${name}`, ratePerSec: rate, capacity: cap }),
+        new SharedRule(
+          this.#batch,
+          `${this.#o.keyPrefix}:${name}`,
+          rate,
+          cap,
           new TokenBucketLimiter({ ratePerSec: rate * share, capacity: Math.max(1, cap * share), maxKeys, clock }),
-          this.#breaker,
-          this.#stats,
         ),
     );
   };

@@ -102,16 +102,21 @@ export class QuotaLimiter implements RateLimiter {
   }
 
   tryAcquire(key: string, cost: number): RateDecision | Promise<RateDecision> {
+    return this.resolve(key).tryAcquire(key, cost);
+  }
+
+  resolve(key: string): RateLimiter {
     const rate = this.#book.get(key)?.[this.#dim];
-    if (rate === undefined) return this.#base.tryAcquire(key, cost);
+    if (rate === undefined) return this.#base;
     let l = this.#byRate.get(rate);
     if (!l) {
       if (this.#byRate.size >= MAX_RATES) this.#byRate.clear();
       l = this.#make(rate, Math.max(1, rate * this.#burstSec));
       this.#byRate.set(rate, l);
     }
-    return l.tryAcquire(key, cost);
+    return l;
   }
+
 }
 
 /**
