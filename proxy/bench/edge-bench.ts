@@ -5,7 +5,8 @@
 //   --body N: request body bytes (default 100).
 //   --length: the backend answers with a Content-Length (as the gateway does), else chunk-encoded.
 //   --limits adds rows with rate limits configured (local buckets, and shared through Redis on 127.0.0.1:6379)
-//   far above the load, so every request pays the admit stage; requests carry an Appid header in every row.
+//   far above the load, so every request pays the admit stage; requests carry an Appid header in every row. With
+//   --baseline, also the baseline build with limits in Redis.
 //   overhead: one bare node:http backend; rows direct, haproxy (nbthread 1), proxy (1 process), proxy (2 workers).
 //   balance:  three backends, one slow (--slow-ms, default 2 ms per request); rows pub=round-robin and pub=p2c.
 // Rounds alternate the row order (A B C / C B A / ...); each cell is the median (min–max). CPU comes from
@@ -189,6 +190,11 @@ async function main(): Promise<void> {
       rows.push({ name: 'kateway proxy (1 process, rate limits)', url: 'http://127.0.0.1:18007/v1/msgs/t/v1', proxy: [start('node', [proxyJs, '18007', '0', 'p2c', '18101', 'native', 'limits'], '1')] });
       rows.push({ name: 'kateway proxy (1 process, rate limits in Redis)', url: 'http://127.0.0.1:18008/v1/msgs/t/v1', proxy: [start('node', [proxyJs, '18008', '0', 'p2c', '18101', 'native', 'redis-limits'], '1')] });
       extraPorts.push(18007, 18008);
+      if (args.baseline) {
+        const js = join(args.baseline, 'proxy', 'bench', 'proxy-server.js');
+        rows.push({ name: 'kateway proxy, baseline build (1 process, rate limits in Redis)', url: 'http://127.0.0.1:18009/v1/msgs/t/v1', proxy: [start('node', [js, '18009', '0', 'p2c', '18101', 'native', 'redis-limits'], '1')] });
+        extraPorts.push(18009);
+      }
     }
     for (const p of [18101, 18000, 18001, 18002, 18003, 18004, ...extraPorts]) await waitPort(p); // HAProxy passes /alive to the backend
   }

@@ -11,6 +11,7 @@ import { systemClock } from '../util/clock.js';
 import { Admission } from './admission.js';
 import type { RateDecision } from './limiter.js';
 import { RedisRateLimits } from './redis-limiter.js';
+import { hostPort } from './redis-options.js';
 
 const cfg = resolveProxyConfig({ workers: 0 });
 /** Requests and bytes limits per app and per app+topic: a request with an Appid, a topic and a body claims four buckets. */
@@ -44,7 +45,7 @@ describe('RedisRateLimits > one call per request', () => {
   let probe: Redis;
   before(async () => {
     url = await requireRedis();
-    const [host, port] = [new URL(`redis://${url}`).hostname, Number(new URL(`redis://${url}`).port)];
+    const { host, port } = hostPort(url);
     monitor = await new Redis({ host, port }).monitor();
     monitor.on('monitor', (_time: string, args: string[], source: string) => seen.push([source, ...args]));
     probe = new Redis({ host, port });
