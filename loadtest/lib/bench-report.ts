@@ -109,7 +109,7 @@ export function renderBench(res: BenchResult, prev: BenchResult | undefined): st
       'The publisher (open loop) stamps the send time into each message; the subscriber measures receipt − stamp. They run in ' +
         'two processes; "generator delay" is the p99 event-loop delay of each (above a few ms the generator, not the server, lagged). ' +
         'batch=1 long-polls cost one proxied round trip per message; chunked batch=100 long-polls stream a record per message ' +
-        '(loadtest/README.md, "Mixed").',
+        '(loadtest/README.md, "Mixed subscriber modes").',
       '',
       '| store | path | subscriber | delivered / published | e2e p50 / p99 / p999 / max ms | publish p50 / p99 ms | lost | dup | pub errors | generator delay pub / sub ms |',
       '|---|---|---|---|---|---|---|---|---|---|',
