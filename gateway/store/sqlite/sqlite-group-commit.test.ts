@@ -61,6 +61,14 @@ describe('SqliteStore > group commit', () => {
     assert.equal(store.writeStats.transactions - before, 3);
   });
 
+  it('flushes early once maxBatchBytes of values are queued (bounds how long a commit holds the event loop)', async () => {
+    const store = open({ maxBatchBytes: 1000 });
+    await store.createTopic('t', { partitions: 1 });
+    const before = store.writeStats.transactions;
+    await Promise.all(Array.from({ length: 10 }, () => store.append('t', [{ value: Buffer.alloc(300) }])));
+    assert.equal(store.writeStats.transactions - before, 3);
+  });
+
   it('resolves an append only once another connection can read it', async () => {
     const store = open();
     await store.createTopic('t', { partitions: 1 });

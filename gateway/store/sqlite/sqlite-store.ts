@@ -54,7 +54,7 @@ export class SqliteStore implements Store {
     this.#log = options.log ?? silentLogger;
     this.#db = openDatabase(this.#opts);
     this.#stmts = prepareStatements(this.#db);
-    this.#writer = new SqliteWriter(this.#db, this.#stmts, this.#opts.maxBatchMessages, this.#log);
+    this.#writer = new SqliteWriter(this.#db, this.#stmts, this.#opts, this.#log);
     this.#poller = new ChangePoller(this.#opts.pollIntervalMs, () => this.#stmts.dataVersion.get()!);
     this.#retention = new SqliteRetention(this.#db, this.#stmts, this.#opts);
     const { path, checkpointIntervalMs: intervalMs, busyTimeoutMs } = this.#opts;

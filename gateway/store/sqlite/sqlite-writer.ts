@@ -40,9 +40,15 @@ export interface WriterStats {
   messages: number;
 }
 
+/** Caps of one group commit: whichever is reached first flushes at once. */
+export interface GroupCommitLimits {
+  maxBatchMessages: number;
+  maxBatchBytes: number;
+}
+
 /**
- * Queues writes and commits them together on setImmediate (or at once when `maxBatchMessages` are
- * queued): one BEGIN IMMEDIATE … COMMIT for everything the gateway received in one turn, which is what
+ * Queues writes and commits them together on setImmediate (or at once when `maxBatchMessages` messages or
+ * `maxBatchBytes` of values are queued): one BEGIN IMMEDIATE … COMMIT for everything the gateway received in one turn, which is what
  * takes SQLite from ~69k single-row commits/s to hundreds of thousands of rows/s. Every promise settles
  * only after its transaction committed (or failed). Offsets come from partitions.next_offset read inside
  * the transaction, under the database write lock, so two processes never hand out the same offset.
@@ -51,32 +57,35 @@ export class SqliteWriter {
   readonly stats: WriterStats = { transactions: 0, messages: 0 };
   readonly #stmts: SqliteStatements;
   readonly #inserter: MessageInserter;
-  readonly #maxBatchMessages: number;
+  readonly #limits: GroupCommitLimits;
   readonly #log: Logger;
   readonly #transaction: (batch: PendingWrite[], touched: Touched) => Array<Position[] | undefined>;
   #queue: PendingWrite[] = [];
   #queuedMessages = 0;
+  #queuedBytes = 0;
   #scheduled: NodeJS.Immediate | undefined;
 
-  constructor(db: SqliteDatabase, stmts: SqliteStatements, maxBatchMessages: number, log: Logger) {
+  constructor(db: SqliteDatabase, stmts: SqliteStatements, limits: GroupCommitLimits, log: Logger) {
     this.#stmts = stmts;
     this.#inserter = new MessageInserter(db);
     this.#log = log;
-    this.#maxBatchMessages = maxBatchMessages;
+    this.#limits = { maxBatchMessages: limits.maxBatchMessages, maxBatchBytes: limits.maxBatchBytes };
     const tx = db.transaction((batch: PendingWrite[], touched: Touched) => this.#write(batch, touched));
     this.#transaction = (batch, touched) => tx.immediate(batch, touched);
   }
 
   append(write: AppendWrite): Promise<Position[]> {
+    let bytes = 0;
+    for (const m of write.messages) bytes += m.value.length;
     return new Promise((resolve, reject) => {
-      this.#enqueue({ kind: 'append', write, resolve, reject }, write.messages.length);
+      this.#enqueue({ kind: 'append', write, resolve, reject }, write.messages.length, bytes);
     });
   }
 
   /** Stores the group's next offsets; a position behind the stored one is ignored (monotonic, across processes). */
   commit(topic: SqliteTopic, group: string, positions: Position[]): Promise<void> {
     return new Promise<Position[]>((resolve, reject) => {
-      this.#enqueue({ kind: 'commit', topic, group, positions, resolve, reject }, 0);
+      this.#enqueue({ kind: 'commit', topic, group, positions, resolve, reject }, 0, 0);
     }).then(() => undefined);
   }
 
@@ -90,6 +99,7 @@ export class SqliteWriter {
     if (batch.length === 0) return;
     this.#queue = [];
     this.#queuedMessages = 0;
+    this.#queuedBytes = 0;
     try {
       this.#commitBatch(batch);
     } catch (e) {
@@ -101,10 +111,11 @@ export class SqliteWriter {
     }
   }
 
-  #enqueue(w: PendingWrite, messages: number): void {
+  #enqueue(w: PendingWrite, messages: number, bytes: number): void {
     this.#queue.push(w);
     this.#queuedMessages += messages;
-    if (this.#queuedMessages >= this.#maxBatchMessages) this.flush();
+    this.#queuedBytes += bytes;
+    if (this.#queuedMessages >= this.#limits.maxBatchMessages || this.#queuedBytes >= this.#limits.maxBatchBytes) this.flush();
     else if (!this.#scheduled) this.#scheduled = setImmediate(() => this.flush());
   }
 
