@@ -86,6 +86,23 @@ describe('PlatformaticProducer', { timeout: 120_000 }, () => {
     assert.ok(big instanceof KafkaClientError && big.kind === 'too-large', String(big));
   });
 
+  it('a partition the topic does not have fails as unknown-topic, and nothing is written to another partition for it', async () => {
+    // The store asks for partitions by the count it cached: a topic re-created with fewer partitions.
+    const topic = randomTopic();
+    await admin.createTopic(topic, 2, 1);
+    const record = (partition: number, v: string) => ({ partition, key: null, value: Buffer.from(v), headers: {} });
+    const requests = producer.produce(topic, [record(1, 'a'), record(3, 'b')], opts);
+    const outcomes = await Promise.allSettled(requests.map((r) => r.done));
+    requests.forEach((r, i) => {
+      if (!r.partitions.includes(3)) return;
+      const o = outcomes[i]!;
+      assert.equal(o.status, 'rejected', 'no ack for a partition the topic does not have');
+      assert.ok(o.reason instanceof KafkaClientError && o.reason.kind === 'unknown-topic', String(o.reason));
+    });
+    const high = (await admin.topicOffsets(topic)).find((p) => p.partition === 1)!.high;
+    assert.ok(high <= 1, `partition 1 holds ${high} records: the record for partition 3 went there`);
+  });
+
   it('a broker that refuses connections fails the send as unavailable, without hanging', async () => {
     const dead = new PlatformaticProducer({ brokers: ['127.0.0.1:1'], produceTimeoutMs: 1_000, connectionTimeoutMs: 300, produceRetries: 1 });
     try {

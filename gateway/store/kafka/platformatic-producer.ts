@@ -72,8 +72,10 @@ export class PlatformaticProducer implements RecordProducer {
   async #send(topic: string, messages: Message[], acks: Acks): Promise<PartitionAck[]> {
     let res: ProduceResult;
     try {
+      await this.#requirePartitions(topic, messages);
       res = await this.#producer.send({ messages, acks });
     } catch (e) {
+      if (e instanceof KafkaClientError) throw e;
       // A send goes to the leader its cached metadata names, for up to 5 s: after a failure (leader killed,
       // moved) leaders are looked up again at once. Refreshed rather than cleared, so that the sends meanwhile
       // are still split by leader.
@@ -81,6 +83,20 @@ export class PlatformaticProducer implements RecordProducer {
       throw toClientError(e, `produce to ${topic}`);
     }
     return (res.offsets ?? []).map((o) => ({ partition: o.partition, baseOffset: Number(o.offset) }));
+  }
+
+  /**
+   * platformatic writes a record for partition p of an n-partition topic to partition p % n, and its ack names
+   * p % n: the ack of another partition's records would answer this one's appends with their offsets. The store
+   * asks for partitions by the count it cached, so this happens to a topic re-created with fewer partitions.
+   * Refused as unknown-topic instead: the store answers 404 and reads the count again. (Cached metadata: no request.)
+   */
+  async #requirePartitions(topic: string, messages: Message[]): Promise<void> {
+    const count = (await this.#producer.metadata({ topics: [topic] })).topics.get(topic)?.partitionsCount;
+    if (count === undefined) return;
+    for (const m of messages) {
+      if (m.partition! >= count) throw new KafkaClientError('unknown-topic', `kafka: produce to ${topic}: no partition ${m.partition!} (it has ${count})`);
+    }
   }
 
   async close(): Promise<void> {
