@@ -120,8 +120,11 @@ describe('proxy rate limits > shared through Redis by two proxies', () => {
   const BURST = 20;
   before(async () => {
     // 20 requests/s per Appid, burst 1 s: low enough that 2 × 16 clients in one test process exceed it on a busy
-    // machine.
-    fleet = await Fleet.start(await requireRedis(), { rateLimit: { perApp: { requestsPerSec: RATE, burstSec: BURST / RATE } } });
+    // machine. Generous bytes and per-topic rules beside it, so that each request claims four buckets.
+    const generous = { requestsPerSec: 1e6, bytesPerSec: 1e9 };
+    fleet = await Fleet.start(await requireRedis(), {
+      rateLimit: { perApp: { requestsPerSec: RATE, bytesPerSec: 1e9, burstSec: BURST / RATE }, perAppTopic: generous },
+    });
   });
   after(() => fleet.close());
 
@@ -144,7 +147,9 @@ describe('proxy rate limits > shared through Redis by two proxies', () => {
     assert.ok(ok < 2 * least * 0.9, 'well below what two unshared buckets would admit');
     for (const s of [la, lb]) assert.ok((s.statuses.get(201) ?? 0) >= 0.2 * ok, 'both proxies admit a fair part');
     assert.equal(fleet.published(), ok, 'every accepted publish reached a gateway, no refused one did');
-    for (const e of fleet.edges) assert.equal(e.limits.stats().failures, 0);
+    for (const e of fleet.edges) assert.deepEqual([e.limits.stats().failures, e.limits.stats().local], [0, 0]);
+    const calls = fleet.edges.reduce((n, e) => n + e.limits.stats().shared, 0);
+    assert.equal(calls, ok + refused, 'one Redis call per request for its four buckets');
   });
 });
 
