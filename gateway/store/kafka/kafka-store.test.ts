@@ -41,6 +41,16 @@ describe('KafkaStore > Kafka behaviour', { timeout: 300_000 }, () => {
   });
   after(() => store.close());
 
+  it('appends that fit alone are not refused as too large when they share a request (record overhead counted)', async () => {
+    const topic = randomTopic();
+    await store.createTopic(topic, { partitions: 1 });
+    // Four batches of 1,000 × 255 B queued together: 1,020,000 value bytes, under the 1 MiB request cap, but
+    // with each record's framing over the broker's 1,048,588-byte message.max.bytes.
+    const batch = (b: number) => range(1000).map((i) => ({ value: Buffer.alloc(255, 97 + ((b + i) % 26)) }));
+    const results = await Promise.allSettled(range(4).map((b) => store.append(topic, batch(b))));
+    for (const r of results) assert.equal(r.status, 'fulfilled', r.status === 'rejected' ? String(r.reason) : '');
+  });
+
   it('acks=local appends and is read back like acks=all', async () => {
     const topic = randomTopic();
     await store.createTopic(topic, { partitions: 1 });

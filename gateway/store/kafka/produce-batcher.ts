@@ -8,7 +8,11 @@ export type SendPartitions = (topic: string, records: ProduceRecord[], acks: Ack
 export interface ProduceBatcherOptions {
   /** Records of one partition in one request, at most (default 5,000); a single larger append still goes out whole. */
   maxBatchRecords?: number;
-  /** Value+key bytes of one partition in one request, at most (default 1 MiB, Kafka's default max.message.bytes). */
+  /**
+   * Record bytes of one partition in one request, at most (default 1 MiB, under Kafka's default message.max.bytes
+   * of 1,048,588): value, key, headers and each record's framing (recordSize), since the broker refuses a record
+   * batch over its limit whole, and appends that fit alone must not be refused for having been packed together.
+   */
   maxBatchBytes?: number;
   /** Bytes queued behind a partition's request before new appends are refused (default 32 MiB). */
   maxQueuedBytes?: number;
@@ -82,7 +86,7 @@ export class ProduceBatcher {
       group.lanes.set(partition, lane);
     }
     let bytes = 0;
-    for (const r of records) bytes += r.value.length + (r.key?.length ?? 0);
+    for (const r of records) bytes += recordSize(r);
     if (lane.queuedBytes + bytes > this.#maxQueued && lane.queue.length > 0) {
       return Promise.reject(storeUnavailable(`kafka: too much queued for ${topic}/${partition}`, { retryAfterSec: 1 }));
     }
@@ -197,6 +201,16 @@ export class ProduceBatcher {
     }
     return batch;
   }
+}
+
+/** A record's varint framing in a v2 record batch, rounded up: length, attributes, timestamp and offset deltas, key and value lengths, header count. */
+const RECORD_FRAMING = 24;
+
+/** The bytes a record takes in a record batch, at most (about 11 of framing for a small record; 24 counted). */
+function recordSize(r: ProduceRecord): number {
+  let n = RECORD_FRAMING + r.value.length + (r.key?.length ?? 0);
+  for (const name in r.headers) n += 10 + Buffer.byteLength(name) + Buffer.byteLength(r.headers[name]!);
+  return n;
 }
 
 function settle(p: Pending, fn: () => void): void {
