@@ -138,7 +138,7 @@ export function renderBench(res: BenchResult, prev: BenchResult | undefined): st
       `| gateway | ${fmt(mem.gatewayRssMB.idle, 1)} | **${fmt(mem.gatewayRssMB.held, 1)}** |`,
     );
     if (mem.proxyRssMB) {
-      L.push(`| kateway proxy, ${mem.proxyRssMB.processes} processes (sum; largest ${fmt(mem.proxyRssMB.largestProcess, 1)}) | ${fmt(mem.proxyRssMB.idle, 1)} | **${fmt(mem.proxyRssMB.held, 1)}** |`);
+      L.push(`| kateway proxy, ${mem.proxyRssMB.processes} processes (sum; largest ${fmt(mem.proxyRssMB.largestProcess, 1)}; PSS sum while held ${fmt(mem.proxyRssMB.pssHeld, 1)}) | ${fmt(mem.proxyRssMB.idle, 1)} | **${fmt(mem.proxyRssMB.held, 1)}** |`);
     }
     L.push('', `Held at measurement: ${fmt(mem.held)} of ${fmt(mem.count)}; failed sockets ${mem.failed}; responses so far ${JSON.stringify(mem.statuses)}.${mem.notes.length ? ' ' + mem.notes.join('; ') : ''}`, '');
   }
@@ -166,7 +166,7 @@ export function renderBench(res: BenchResult, prev: BenchResult | undefined): st
     L.push(`| ${fmt(mem.count)} idle long-polls: gateway RSS < 300 MB | ${fmt(mem.gatewayRssMB.held, 1)} MB (${PATH_NAME[mem.path]}, ${fmt(mem.held)} held) | ${gwOk && mem.held >= mem.count * 0.99 ? 'met' : '**missed**'} |`);
     if (mem.proxyRssMB) {
       const per = mem.proxyRssMB.largestProcess;
-      L.push(`| ${fmt(mem.count)} idle long-polls: proxy RSS < 300 MB | ${fmt(mem.proxyRssMB.held, 1)} MB in ${mem.proxyRssMB.processes} processes (largest ${fmt(per, 1)}) | ${mem.proxyRssMB.held < 300 && mem.held >= mem.count * 0.99 ? 'met' : '**missed**'} |`);
+      L.push(`| ${fmt(mem.count)} idle long-polls: proxy RSS < 300 MB | ${fmt(mem.proxyRssMB.held, 1)} MB in ${mem.proxyRssMB.processes} processes (largest ${fmt(per, 1)}; PSS sum ${fmt(mem.proxyRssMB.pssHeld, 1)}, shared pages counted once) | ${mem.proxyRssMB.held < 300 && mem.held >= mem.count * 0.99 ? 'met' : '**missed**'} |`);
     } else L.push('| idle long-polls: proxy RSS < 300 MB | proxy not available: measured direct | — |');
   } else L.push('| idle long-polls: RSS < 300 MB | not run (--no-memory) | — |');
   L.push(soak ? `| soak: no heap growth | ${soak.processes.map((p) => `${p.name} ${fmt(p.growthPct, 1)} %`).join(', ')} | ${soak.ok ? 'met' : '**missed**'} |` : '| soak: no heap growth over 5 minutes | not run (use `npm run bench -- --soak 300`) | — |');

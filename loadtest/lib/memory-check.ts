@@ -5,7 +5,7 @@ import { holdIdleLongPolls } from '../clients/idle-longpolls.js';
 import { APP } from './bench-scenarios.js';
 import { startStack } from './bench-stack.js';
 import type { StoreKind } from './kateway-process.js';
-import { rssBytes } from './proc-cpu.js';
+import { pssBytes, rssBytes } from './proc-cpu.js';
 
 export interface MemoryCheckResult {
   path: 'proxy' | 'direct';
@@ -17,7 +17,8 @@ export interface MemoryCheckResult {
   statuses: Record<string, number>;
   gatewayRssMB: { idle: number; held: number };
   /** Sum over the proxy's processes (primary + workers), and the largest single process. */
-  proxyRssMB?: { idle: number; held: number; largestProcess: number; processes: number };
+  /** RSS summed over the proxy's processes (the verdict's figure); `pssHeld`: the same tree's PSS sum (shared pages once). */
+  proxyRssMB?: { idle: number; held: number; largestProcess: number; processes: number; pssHeld: number };
   notes: string[];
 }
 
@@ -33,9 +34,11 @@ function processTree(pid: number): number[] {
   }
 }
 
-const treeRss = (pid: number): { sum: number; largest: number; n: number } => {
-  const rss = processTree(pid).map((p) => rssBytes(p) ?? 0);
-  return { sum: rss.reduce((a, b) => a + b, 0), largest: Math.max(...rss), n: rss.length };
+const treeRss = (pid: number): { sum: number; largest: number; n: number; pss: number } => {
+  const tree = processTree(pid);
+  const rss = tree.map((p) => rssBytes(p) ?? 0);
+  const pss = tree.reduce((a, p) => a + (pssBytes(p) ?? 0), 0);
+  return { sum: rss.reduce((a, b) => a + b, 0), largest: Math.max(...rss), n: rss.length, pss };
 };
 
 export async function runMemoryCheck(o: {
@@ -77,7 +80,7 @@ export async function runMemoryCheck(o: {
     // Let the last requests reach the gateway, then read RSS a few times and keep the highest.
     await new Promise((res) => setTimeout(res, 3000));
     let gwHeld = 0;
-    let pxHeld = { sum: 0, largest: 0, n: 0 };
+    let pxHeld = { sum: 0, largest: 0, n: 0, pss: 0 };
     for (let i = 0; i < 3; i++) {
       gwHeld = Math.max(gwHeld, rssBytes(stack.gateway.pid) ?? 0);
       if (proxyPid) {
@@ -96,7 +99,7 @@ export async function runMemoryCheck(o: {
       failed: idle.failed(),
       statuses: idle.statuses(),
       gatewayRssMB: { idle: gwIdle / MB, held: gwHeld / MB },
-      proxyRssMB: pxIdle ? { idle: pxIdle.sum / MB, held: pxHeld.sum / MB, largestProcess: pxHeld.largest / MB, processes: pxHeld.n } : undefined,
+      proxyRssMB: pxIdle ? { idle: pxIdle.sum / MB, held: pxHeld.sum / MB, largestProcess: pxHeld.largest / MB, processes: pxHeld.n, pssHeld: pxHeld.pss / MB } : undefined,
       notes,
     };
     idle.close();

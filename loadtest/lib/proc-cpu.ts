@@ -60,6 +60,19 @@ export function treeCpuUs(pid: number): number {
 }
 
 /** Resident set size in bytes of `pid` alone (VmRSS), or undefined when it is gone. */
+/**
+ * Proportional set size: resident pages, each shared page divided by the number of processes mapping it. Summed over
+ * a process tree it counts the Node binary and copy-on-write pages once, where an RSS sum counts them per process.
+ */
+export function pssBytes(pid: number): number | undefined {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function rssBytes(pid: number): number | undefined {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
