@@ -109,7 +109,11 @@ async function spawnMembers(svc: ManagedService, dir: string, members: readonly 
     await pollUntil(() => svc.probe(), `${svc.name} readiness`, svc.readyTimeoutMs, 100, died);
   } catch (err) {
     // /proc shows a dead member before Node reaps it: wait briefly for the exit status, so the error says how it ended.
-    await Promise.race([Promise.all(dead.map((m) => exited.get(m))), new Promise((r) => setTimeout(r, 1_000).unref())]);
+    // The timer stays ref'd: detached members are unref'd, so an unref'd timer here left the test process with an empty
+    // event loop and a pending promise (CI at 4f407fb) instead of this error and the second start.
+    let wait: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(dead.map((m) => exited.get(m))), new Promise((r) => (wait = setTimeout(r, 1_000)))]);
+    clearTimeout(wait);
     const how = dead.map((m) => `${m}: ${exits.get(m) ?? 'exit status not seen'}`).join(', ');
     const e = withLogs(svc, dir, `${(err as Error).message}${how ? ` (${how})` : ''}`);
     await Promise.all(Object.values(st.pids).map((pid) => (isOurs(pid, dir) ? stopPid(pid, 'SIGKILL') : undefined)));
