@@ -169,7 +169,9 @@ export async function ensureUp(svc: ManagedService, opts: UpOptions): Promise<Up
       log.warn('a member died while starting; starting the service once more', { service: svc.name, reason: err.message });
       await svc.prepare(dir, opts);
       fresh.pids = {};
-      await spawnMembers(svc, dir, svc.members, opts, fresh);
+      await spawnMembers(svc, dir, svc.members, opts, fresh).catch((again: Error) => {
+        throw new Error(`${again.message}\n(the first start failed too: ${err.message})`);
+      });
     }
     addLease(dir, opts.leaseHolder);
     log.info('service started', { service: svc.name, endpoint: svc.endpoint, ms: Date.now() - t0 });
