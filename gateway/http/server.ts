@@ -5,6 +5,7 @@ import http2 from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { AppError, ErrorCode } from '../../shared/errors.js';
+import { closingErrorResponse } from '../../shared/http/closing-response.js';
 import type { Logger } from '../../shared/log.js';
 import type { GatewayConfig } from '../config.js';
 import type { GatewayMetrics } from '../gateway-metrics.js';
@@ -118,9 +119,8 @@ export class GatewayServer {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.#upgrade(listener, req, socket, head));
     server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
       if (!socket.writable) return socket.destroy();
-      const body = JSON.stringify({ errmsg: err.code === 'HPE_HEADER_OVERFLOW' ? 'request header too large' : 'bad request' });
-      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-      socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+      const overflow = err.code === 'HPE_HEADER_OVERFLOW';
+      socket.end(closingErrorResponse(overflow ? 431 : 400, overflow ? 'request header too large' : 'bad request'));
     });
     return server;
   }
@@ -182,11 +182,7 @@ export class GatewayServer {
     } catch (err) {
       const e = toAppError(err, this.log);
       if (!socket.writable) return void socket.destroy();
-      const body = JSON.stringify({ errmsg: e.message });
-      socket.end(
-        `HTTP/1.1 ${e.status} ${http.STATUS_CODES[e.status] ?? ''}\r\nContent-Type: application/json; charset=utf8\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
+      socket.end(closingErrorResponse(e.status, e.message));
     }
   }
 }

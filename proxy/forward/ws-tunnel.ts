@@ -1,10 +1,10 @@
 // WebSocket upgrades: forward the handshake on a fresh TCP connection, then splice the two sockets byte for byte.
-import { STATUS_CODES } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { FrontStats } from '../admin/front-stats.js';
 import type { FrontRequest } from '../front/front-request.js';
-import { errmsgBody, type AppError } from '../../shared/errors.js';
+import type { AppError } from '../../shared/errors.js';
+import { closingErrorResponse } from '../../shared/http/closing-response.js';
 import type { Outcome } from '../health/outlier-detector.js';
 import type { Host, Service } from '../upstream/host.js';
 import { upstreamHeaders } from './headers.js';
@@ -110,8 +110,5 @@ export class WsTunnels {
 /** Answers an upgrade request with a plain HTTP error (plus `extra` [name, value, ...]) and closes the socket. */
 export function rejectUpgrade(client: Duplex, err: AppError, extra: readonly string[] = []): void {
   if (client.destroyed) return;
-  const body = errmsgBody(err);
-  let head = `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ''}\r\ncontent-type: application/json; charset=utf8\r\n`;
-  for (let i = 0; i < extra.length; i += 2) head += `${extra[i]}: ${extra[i + 1]}\r\n`;
-  client.end(`${head}content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  client.end(closingErrorResponse(err.status, err.message, extra));
 }

@@ -125,7 +125,8 @@ describe('raw front > client timeouts', () => {
     const slow = await open(h.proxy.address.port);
     slow.sock.write('GET /v1/status HTTP/1.1\r\nhost: x\r\n');
     await slow.closed;
-    assert.match(slow.text(), /^HTTP\/1.1 408 /);
+    assert.match(slow.text(), /^HTTP\/1.1 408 Request Timeout\r\n/);
+    assert.match(slow.text(), /\r\n\r\n\{"errmsg":"proxy: request timed out"\}$/);
     const idle = await open(h.proxy.address.port);
     idle.sock.write('GET /v1/status HTTP/1.1\r\nhost: x\r\n\r\n');
     await idle.until((x) => x.endsWith('\r\n0\r\n\r\n'));

@@ -1,6 +1,6 @@
 // One client connection of the raw front: parses requests with llhttp, serves them one at a time, keeps alive.
 import type { Socket } from 'node:net';
-import { errmsgBody, AppError, ErrorCode } from '../../shared/errors.js';
+import { closingErrorResponse } from '../../shared/http/closing-response.js';
 import { FrontRequest, type BodyFlow } from './front-request.js';
 import { FrontResponse, type ResponseOwner } from './front-response.js';
 import { streamHandleOf } from '../util/llhttp-binding.js';
@@ -23,15 +23,7 @@ export interface ConnectionTimeouts {
 }
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
-
-/** A proxy-written error on a connection that then closes (parse errors, timeouts, expectations). */
-function closingError(status: number, reason: string, errmsg: string): string {
-  const body = errmsg ? errmsgBody(new AppError(ErrorCode.PX_BAD_REQUEST, errmsg)) : '';
-  return (
-    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-    `server: kateway-proxy\r\nconnection: close\r\n\r\n${body}`
-  );
-}
+const SERVER_HEADER = ['server', 'kateway-proxy'];
 
 /**
  * Requests are served in order, one at a time: a pipelined request waits (its body buffered, the socket paused)
@@ -93,7 +85,7 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
     const start = this.#messageStart;
     if (start !== 0) {
       if ((!this.#headDone && t.headersTimeoutMs > 0 && now - start >= t.headersTimeoutMs) || (t.requestTimeoutMs > 0 && now - start >= t.requestTimeoutMs)) {
-        this.#abandon(408, 'Request Timeout', '');
+        this.#abandon(408, 'proxy: request timed out');
       }
     } else if (this.#serving === undefined && t.keepAliveTimeoutMs > 0 && now - this.#idleSince >= t.keepAliveTimeoutMs) {
       this.socket.destroy();
@@ -177,7 +169,7 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
     const expect = req.known.expect;
     if (expect !== undefined) {
       if (expect.toLowerCase() !== '100-continue') {
-        this.#abandon(417, 'Expectation Failed', 'proxy: unsupported expectation');
+        this.#abandon(417, 'proxy: unsupported expectation');
         return;
       }
       if (!req.http10 && !req.complete) this.socket.write(CONTINUE);
@@ -250,12 +242,12 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
       this.socket.destroy(); // garbage behind a request in flight: its response cannot be followed by an error
       return;
     }
-    if (err.code === 'HPE_HEADER_OVERFLOW') this.#abandon(431, 'Request Header Fields Too Large', 'proxy: request head too large');
-    else this.#abandon(400, 'Bad Request', 'proxy: malformed request');
+    if (err.code === 'HPE_HEADER_OVERFLOW') this.#abandon(431, 'proxy: request head too large');
+    else this.#abandon(400, 'proxy: malformed request');
   }
 
   /** Answers with an error and closes (nothing more is read from this connection). */
-  #abandon(status: number, reason: string, errmsg: string): void {
+  #abandon(status: number, errmsg: string): void {
     this.#detach();
     const res = this.#response;
     this.#response = undefined;
@@ -265,7 +257,7 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
     }
     // Nothing reads this connection any more and it is half-open capable: close it once the error is out (as node:http
     // does), or a client that never closes its side would keep it, and server.close(), forever.
-    this.socket.end(closingError(status, reason, errmsg), () => this.socket.destroy());
+    this.socket.end(closingErrorResponse(status, errmsg, SERVER_HEADER), () => this.socket.destroy());
   }
 
   /** Stops reading requests from the socket. */
