@@ -4,6 +4,10 @@
 // Usage: node dist/loadtest/bench.js [--quick] [--stores memory,sqlite,kafka] [--paths direct,proxy,haproxy]
 //   [--scenarios id,…] [--seconds 2] [--rounds 3] [--proxy-workers 2] [--idle 10000] [--idle-groups 1000]
 //   [--mixed-rate 1000] [--mixed-seconds 5] [--prefill N] [--budget 560] [--soak 300] [--no-memory] [--no-write]
+//   [--baseline DIST] [--proxy-prof DIR]
+// --baseline DIST: the kateway proxy built in DIST (another build's dist/) serves the `baseline` path in front of the
+// same gateway (add `baseline` to --paths), for A/B runs. --proxy-prof DIR: the kateway proxy's processes write V8 CPU
+// profiles there (summarise with loadtest/lib/cpu-profile.ts).
 // See loadtest/README.md for what each row means.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -56,6 +60,8 @@ function options() {
       'no-memory': { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
       budget: { type: 'string' },
+      baseline: { type: 'string' },
+      'proxy-prof': { type: 'string' },
     },
   });
   const quick = v.quick!;
@@ -84,6 +90,8 @@ function options() {
     /** Seconds after which remaining phases are skipped with a note (the soak is not counted). */
     budget: Number(v.budget ?? (quick ? 80 : 560)),
     write: !v['no-write'],
+    baselineDist: v.baseline,
+    proxyProf: v['proxy-prof'],
   };
 }
 export type BenchOptions = ReturnType<typeof options>;
@@ -201,7 +209,16 @@ async function runStore(
   const { dir, kafka, bare, seq, result, notes } = c;
   log(`${store}: starting gateway, kateway proxy (${o.proxyWorkers} workers), HAProxy...`);
   const prefilled = { n: 0 };
-  const stack = await startStack({ store, sqlitePath: join(dir, `${store}.db`), kafka, partitions: 8, paths: o.paths, proxyWorkers: o.proxyWorkers });
+  const stack = await startStack({
+    store,
+    sqlitePath: join(dir, `${store}.db`),
+    kafka,
+    partitions: 8,
+    paths: o.paths,
+    proxyWorkers: o.proxyWorkers,
+    baselineDist: o.baselineDist,
+    proxyNodeFlags: o.proxyProf ? ['--cpu-prof', '--cpu-prof-dir', o.proxyProf] : undefined,
+  });
   for (const n of stack.notes) if (!notes.includes(n)) notes.push(n);
   try {
     // Create the publish topic before 64 connections race to create it on their first request.

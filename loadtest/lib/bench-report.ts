@@ -6,7 +6,7 @@ import { machineLine } from './machine.js';
 import { soakLines } from './soak-report.js';
 import { fmt, fmtSpread } from './stats.js';
 
-const PATH_NAME: Record<string, string> = { direct: 'gateway direct', proxy: 'kateway proxy', haproxy: 'HAProxy 2.6' };
+const PATH_NAME: Record<string, string> = { direct: 'gateway direct', proxy: 'kateway proxy', haproxy: 'HAProxy 2.6', baseline: 'kateway proxy (baseline build)' };
 
 function anchorText(r: WrkRow, all: WrkRow[], res: BenchResult): string {
   const find = (id: string): WrkRow | undefined => all.find((x) => x.id === id);
@@ -16,7 +16,7 @@ function anchorText(r: WrkRow, all: WrkRow[], res: BenchResult): string {
     if (anchor) parts.push(`${fmt(r.rps.median / anchor.rps.median, 2)}× bare`);
   } else {
     const direct = find(`${r.store}|${r.scenario}|direct`);
-    if (r.path === 'proxy') {
+    if (r.path === 'proxy' || r.path === 'baseline') {
       const hap = find(`${r.store}|${r.scenario}|haproxy`);
       if (hap) parts.push(`${fmt(r.rps.median / hap.rps.median, 2)}× HAProxy`);
     }

@@ -4,7 +4,8 @@ import type { SubscribeMode } from '../clients/mixed-subscriber.js';
 import type { WrkOptions } from './wrk.js';
 import { postScript, rotatingGetScript } from './wrk-scripts.js';
 
-export type PathKind = 'direct' | 'proxy' | 'haproxy';
+/** `baseline`: the kateway proxy of another build (`--baseline DIR`), for A/B runs. */
+export type PathKind = 'direct' | 'proxy' | 'haproxy' | 'baseline';
 
 /** The bare node:http request a scenario is judged against (same method, same body, same response shape). */
 export type BareAnchor = 'post-100' | 'post-4k' | 'post-batch100' | 'get-100' | 'get-batch100';

@@ -1,5 +1,6 @@
 // One store's stack for `npm run bench`: a gateway, the kateway proxy and HAProxy in front of it, and how to reach each.
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../test/helpers/free-port.js';
 import type { PathKind } from './bench-scenarios.js';
@@ -42,17 +43,22 @@ export interface StackOptions {
   gatewayExtra?: string[];
   gatewayNodeFlags?: string[];
   proxyNodeFlags?: string[];
+  /** A build directory (its dist/) whose kateway proxy serves the `baseline` path, in front of the same gateway. */
+  baselineDist?: string;
 }
 
 /** The kateway proxy, if proxy/main.ts (startProxy) is built; undefined = not available. */
 export async function startKatewayProxy(
   gw: GatewayProcess,
   o: Pick<StackOptions, 'proxyWorkers' | 'proxyConnectionsPerHost' | 'proxyMaxInflightPerHost' | 'proxyConnectTimeoutMs' | 'proxyNodeFlags'>,
+  /** The dist/ directory to run the proxy from (default: this build's). */
+  dist?: string,
 ): Promise<RunningServer & { url: string }> {
-  if (!existsSync(PROXY_MAIN)) throw new Error('proxy: not available (proxy/main.ts startProxy is not built)');
+  const main = dist ? join(dist, 'proxy/main.js') : PROXY_MAIN;
+  if (!existsSync(main)) throw new Error(`proxy: not available (${main} is not built)`);
   const port = await freePort();
   const ports = [gw.pubUrl, gw.subUrl, gw.manUrl].map((u) => new URL(u).port).join(':');
-  const args = [...(o.proxyNodeFlags ?? []), PROXY_PROCESS, '--port', String(port), '--gateway', ports, '--workers', String(o.proxyWorkers)];
+  const args = [...(o.proxyNodeFlags ?? []), dist ? join(dist, 'loadtest/proxy-process.js') : PROXY_PROCESS, '--port', String(port), '--gateway', ports, '--workers', String(o.proxyWorkers)];
   if (o.proxyConnectionsPerHost) args.push('--connections-per-host', String(o.proxyConnectionsPerHost));
   if (o.proxyMaxInflightPerHost) args.push('--max-inflight-per-host', String(o.proxyMaxInflightPerHost));
   if (o.proxyConnectTimeoutMs) args.push('--connect-timeout-ms', String(o.proxyConnectTimeoutMs));
@@ -81,6 +87,11 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     } catch (e) {
       notes.push(e instanceof Error ? e.message.split('\n')[0]! : String(e));
     }
+  }
+  if (o.paths.includes('baseline') && o.baselineDist) {
+    const p = await startKatewayProxy(gateway, { ...o, proxyNodeFlags: undefined }, o.baselineDist);
+    extra.push(p);
+    fronts.baseline = { pubUrl: p.url, subUrl: p.url, pids: [gateway.pid, p.pid] };
   }
   if (o.paths.includes('haproxy')) {
     if (!haproxyAvailable()) notes.push('haproxy: not installed (Debian: apt-get install haproxy)');

@@ -1,7 +1,7 @@
 // upstreamHeaders / downstreamHeaders: what crosses the hop and what does not.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { downstreamHeaders, upstreamHeaders } from './headers.js';
+import { downstreamHeaders, upstreamHeaders, type ResponseHops } from './headers.js';
 
 describe('upstreamHeaders', () => {
   it('drops hop-by-hop headers and keeps the rest in order', () => {
@@ -31,5 +31,19 @@ describe('downstreamHeaders', () => {
   it('converts undici raw buffers and drops hop-by-hop headers', () => {
     const raw = ['Content-Type', 'text/plain', 'Connection', 'close', 'Transfer-Encoding', 'chunked', 'X-Serverid', 'g1'].map((s) => Buffer.from(s));
     assert.deepEqual(downstreamHeaders(raw), ['Content-Type', 'text/plain', 'X-Serverid', 'g1']);
+  });
+
+  it("learns each response's Keep-Alive timeout, also when the value changes between responses", () => {
+    const hint = (value: string, before?: number): number | undefined => {
+      const hops: ResponseHops = { keepAliveHintMs: before, transferEncoding: false };
+      downstreamHeaders(['Keep-Alive', value, 'A', 'b'], hops);
+      return hops.keepAliveHintMs;
+    };
+    assert.equal(hint('timeout=5'), 5000);
+    assert.equal(hint('timeout=5'), 5000);
+    assert.equal(hint('timeout=7, max=100'), 7000);
+    assert.equal(hint('max=100', 7000), 7000, 'a value without a timeout leaves the last hint');
+    assert.equal(hint('max=100'), undefined);
+    assert.equal(hint('TIMEOUT=3'), 3000);
   });
 });

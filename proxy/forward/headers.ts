@@ -73,11 +73,19 @@ export function downstreamHeaders(raw: readonly (Buffer | string)[], hops?: Resp
   return out;
 }
 
+/** The last Keep-Alive value parsed and its timeout: a gateway sends the same value on every response. */
+let lastKeepAlive = '';
+let lastKeepAliveMs: number | undefined;
+
 function noteHop(hops: ResponseHops, lower: string, value: string): void {
   if (lower === 'transfer-encoding') hops.transferEncoding = true;
   else if (lower === 'keep-alive') {
-    const t = /timeout=(\d+)/i.exec(value);
-    if (t) hops.keepAliveHintMs = Number(t[1]) * 1000;
+    if (value !== lastKeepAlive) {
+      const t = /timeout=(\d+)/i.exec(value);
+      lastKeepAlive = value;
+      lastKeepAliveMs = t ? Number(t[1]) * 1000 : undefined;
+    }
+    if (lastKeepAliveMs !== undefined) hops.keepAliveHintMs = lastKeepAliveMs;
   }
 }
 
