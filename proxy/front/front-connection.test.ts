@@ -1,8 +1,13 @@
 // The raw front over real sockets: pipelining, Expect: 100-continue, Connection: close, HTTP/1.0, HEAD, bad input, client timeouts.
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import { startHarness, waitFor, type Harness } from '../testing/proxy-harness.js';
+import { PARK_AFTER_MS } from '../util/parser-feed.js';
+import { FrontConnection, type ConnectionHost } from './front-connection.js';
+import type { FrontRequest } from './front-request.js';
+import type { FrontResponse } from './front-response.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -132,5 +137,65 @@ describe('raw front > client timeouts', () => {
     await idle.until((x) => x.endsWith('\r\n0\r\n\r\n'));
     await idle.closed; // closed by the proxy once idle past keepAliveTimeoutMs
     assert.equal(count(idle.text(), 'HTTP/1.1 '), 1);
+  });
+});
+
+describe('raw front > parser', () => {
+  /** A FrontConnection on the server end of a real socket; requests wait in `served` to be answered by the test. */
+  async function direct(): Promise<{ conn: FrontConnection; client: Awaited<ReturnType<typeof open>>; served: () => Promise<{ req: FrontRequest; res: FrontResponse }>; stop: () => void }> {
+    const queue: { req: FrontRequest; res: FrontResponse }[] = [];
+    let notify: (() => void) | undefined;
+    let conn: FrontConnection | undefined;
+    const host: ConnectionHost = {
+      draining: false,
+      request: (req, res) => {
+        queue.push({ req, res });
+        notify?.();
+      },
+      upgrade: (_req, socket) => socket.destroy(),
+      forget: () => undefined,
+    };
+    const server = createServer({ allowHalfOpen: true }, (s) => (conn = new FrontConnection(s, host)));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const client = await open((server.address() as AddressInfo).port);
+    await waitFor(() => conn !== undefined, 3_000, 'the connection to be accepted');
+    const served = async (): Promise<{ req: FrontRequest; res: FrontResponse }> => {
+      while (queue.length === 0) await new Promise<void>((r) => (notify = r));
+      return queue.shift()!;
+    };
+    return { conn: conn!, client, served, stop: () => void (client.sock.destroy(), server.close()) };
+  }
+  const timeouts = { keepAliveTimeoutMs: 0, headersTimeoutMs: 0, requestTimeoutMs: 0 };
+
+  it('gives the parser back while a response takes its time, and parses the next request with a fresh one', async () => {
+    const d = await direct();
+    d.client.sock.write('GET /poll HTTP/1.1\r\nhost: x\r\n\r\n');
+    const first = await d.served();
+    const t = Date.now();
+    d.conn.checkTimeouts(t, timeouts);
+    d.conn.checkTimeouts(t + PARK_AFTER_MS - 1, timeouts);
+    assert.equal(d.conn.parked, false);
+    d.conn.checkTimeouts(t + PARK_AFTER_MS, timeouts);
+    assert.ok(d.conn.parked, 'awaiting a long response: no parser');
+    first.res.writeHead(200, 'OK', ['content-length', '2']);
+    first.res.end('ok');
+    await d.client.until((x) => x.endsWith('\r\n\r\nok'));
+    d.client.sock.write('GET /next HTTP/1.1\r\nhost: x\r\n\r\n');
+    const next = await d.served();
+    assert.equal(next.req.url, '/next');
+    assert.equal(d.conn.parked, false);
+    d.stop();
+  });
+
+  it('keeps the parser after a Connection: close request (llhttp refuses what follows; a fresh parser would not)', async () => {
+    const d = await direct();
+    d.client.sock.write('GET /last HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
+    await d.served();
+    const t = Date.now();
+    d.conn.checkTimeouts(t, timeouts);
+    d.conn.checkTimeouts(t + 10 * PARK_AFTER_MS, timeouts);
+    assert.equal(d.conn.parked, false);
+    d.stop();
   });
 });

@@ -3,8 +3,8 @@ import type { Socket } from 'node:net';
 import { closingErrorResponse } from '../../shared/http/closing-response.js';
 import { FrontRequest, type BodyFlow } from './front-request.js';
 import { FrontResponse, type ResponseOwner } from './front-response.js';
-import { streamHandleOf } from '../util/llhttp-binding.js';
-import { RequestParser, type ParseFailure, type RequestEvents, type StreamHandle } from './llhttp.js';
+import { PARK_AFTER_MS, ParserFeed } from '../util/parser-feed.js';
+import { RequestParser, type ParseFailure, type RequestEvents } from './llhttp.js';
 
 /** Where a connection hands its requests, and what it asks of its listener. */
 export interface ConnectionHost {
@@ -29,12 +29,14 @@ const SERVER_HEADER = ['server', 'kateway-proxy'];
  * Requests are served in order, one at a time: a pipelined request waits (its body buffered, the socket paused)
  * until the response before it is complete and that request's body fully read or discarded. Timeouts are checked
  * by the listener's sweep (`checkTimeouts`), not by a timer per request: head within headersTimeoutMs and whole
- * request within requestTimeoutMs of its first byte (408), idle keep-alive within keepAliveTimeoutMs.
+ * request within requestTimeoutMs of its first byte (408), idle keep-alive within keepAliveTimeoutMs. The sweep
+ * also parks the parser (`ParserFeed.park`) of a connection found between requests for PARK_AFTER_MS.
  */
 export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
   readonly socket: Socket;
   readonly #host: ConnectionHost;
   readonly #parser: RequestParser;
+  readonly #feed: ParserFeed<number | ParseFailure>;
   /** The request whose bytes the parser is reading. */
   #reading: FrontRequest | undefined;
   /** The request being answered. */
@@ -48,22 +50,23 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
   #idleSince = Date.now();
   #bodyPaused = false;
   #closed = false;
-  /** The native handle llhttp reads from (undefined: reads come as 'data' events). */
-  #handle: StreamHandle | undefined;
   #readStopped = false;
+  /** When the sweep first found the connection between requests (0: not yet since the last request began). */
+  #quietSince = 0;
 
   constructor(socket: Socket, host: ConnectionHost) {
     this.socket = socket;
     this.#host = host;
     this.#parser = new RequestParser(this);
-    const handle = streamHandleOf(socket);
-    if (handle) {
-      this.#handle = handle;
-      this.#parser.consume(handle, this.#onExecute);
-    } else socket.on('data', this.#onData);
+    this.#feed = new ParserFeed(socket, this.#parser, this.#afterExecute);
     socket.on('end', this.#onEnd);
     socket.on('error', () => socket.destroy());
     socket.once('close', () => this.#onClose());
+  }
+
+  /** Whether the connection holds no parser now (until bytes arrive). */
+  get parked(): boolean {
+    return this.#feed.parked;
   }
 
   get draining(): boolean {
@@ -89,12 +92,26 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
       }
     } else if (this.#serving === undefined && t.keepAliveTimeoutMs > 0 && now - this.#idleSince >= t.keepAliveTimeoutMs) {
       this.socket.destroy();
+    } else if (this.#quietSince === 0) {
+      this.#quietSince = now;
+    } else if (now - this.#quietSince >= PARK_AFTER_MS && this.#parserReusable()) {
+      // Awaiting a response that takes its time (a long-poll), or idle between requests: no parser until bytes arrive.
+      this.#feed.park();
     }
+  }
+
+  /**
+   * A fresh parser may take over: reading (not stopped for a pipelined request or a slow body consumer) and the last
+   * request allowed another (else llhttp refuses further bytes, and a fresh parser would not).
+   */
+  #parserReusable(): boolean {
+    return !this.#readStopped && !this.socket.writableEnded && (this.#serving?.keepAlive ?? true);
   }
 
   // --- parser events ---
 
   onMessageBegin(): void {
+    this.#quietSince = 0;
     this.#messageStart = Date.now();
     this.#headDone = false;
   }
@@ -194,7 +211,7 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
   #updateFlow(): void {
     if (this.#closed) return;
     const stop = this.#bodyPaused || this.#waiting.length > 0;
-    const h = this.#handle;
+    const h = this.#feed.handle;
     if (!h) {
       if (stop) this.socket.pause();
       else this.socket.resume();
@@ -206,11 +223,8 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
     else h.readStart();
   }
 
-  readonly #onData = (chunk: Buffer): void => this.#afterExecute(this.#parser.execute(chunk), chunk);
-
-  readonly #onExecute = (r: number | ParseFailure): void => this.#afterExecute(r, undefined);
-
-  #afterExecute(r: number | ParseFailure, chunk: Buffer | undefined): void {
+  /** After each read was parsed; `chunk`: its bytes if they came as a 'data' event. */
+  readonly #afterExecute = (r: number | ParseFailure, chunk: Buffer | undefined): void => {
     if (typeof r !== 'number') {
       this.#parseFailed(r);
       return;
@@ -228,7 +242,7 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
       this.#detach();
       this.#host.upgrade(up, this.socket, data.subarray(r));
     }
-  }
+  };
 
   /** The client closed its side: as node:http does, a request still in flight is abandoned (the client is gone). */
   readonly #onEnd = (): void => {
@@ -262,7 +276,6 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
 
   /** Stops reading requests from the socket. */
   #detach(): void {
-    this.socket.off('data', this.#onData);
     this.socket.off('end', this.#onEnd);
     this.#release();
   }
@@ -277,14 +290,9 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
   #release(): void {
     if (this.#closed) return;
     this.#closed = true;
-    const h = this.#handle;
-    if (h) {
-      this.#handle = undefined;
-      this.#parser.unconsume();
-      if (this.#readStopped && !this.socket.destroyed) h.readStart();
-    }
+    this.#feed.stop();
+    const h = this.#feed.handle;
+    if (h && this.#readStopped && !this.socket.destroyed) h.readStart();
     this.#host.forget(this);
-    // Not from within the parser's own callbacks: freeing it under its feet would crash the process.
-    setImmediate(() => this.#parser.close());
   }
 }

@@ -1,5 +1,6 @@
 // Node's own llhttp request parser (the one node:http runs), for the raw front.
-import { HTTPParser, methods, type ParseFailure, type StreamHandle } from '../util/llhttp-binding.js';
+import { HTTPParser, methods, type NativeParser, type ParseFailure } from '../util/llhttp-binding.js';
+import { LazyParser } from '../util/lazy-parser.js';
 
 export type { ParseFailure, StreamHandle } from '../util/llhttp-binding.js';
 
@@ -18,14 +19,35 @@ export interface RequestEvents {
 /**
  * One connection's request parser. Strict (no lenient flags, as node:http by default), the default 16 KiB head
  * limit (`--max-http-header-size`). Heads of more than 32 headers arrive in pieces (kOnHeaders) and are joined here.
+ * A read returns the bytes parsed, or the failure.
  */
-export class RequestParser {
-  readonly #p = new HTTPParser();
+export class RequestParser extends LazyParser<number | ParseFailure> {
+  readonly #ev: RequestEvents;
   #headers: string[] = [];
   #url = '';
 
   constructor(ev: RequestEvents) {
-    const p = this.#p;
+    super();
+    this.#ev = ev;
+  }
+
+  /** The bytes of the read being parsed (consume mode). */
+  currentBuffer(): Buffer {
+    return this.currentRead();
+  }
+
+  /** The peer closed: a failure if a request was cut short. */
+  finish(): ParseFailure | undefined {
+    return this.finishNative();
+  }
+
+  protected result(r: number | ParseFailure): number | ParseFailure {
+    return r;
+  }
+
+  protected make(): NativeParser {
+    const p = new HTTPParser();
+    const ev = this.#ev;
     p.initialize(HTTPParser.REQUEST, {}, 0, 0);
     p[HTTPParser.kOnMessageBegin] = () => ev.onMessageBegin();
     p[HTTPParser.kOnHeaders] = (headers: string[], url: string) => {
@@ -55,40 +77,6 @@ export class RequestParser {
     };
     p[HTTPParser.kOnBody] = (b: Buffer) => ev.onBody(b);
     p[HTTPParser.kOnMessageComplete] = () => ev.onMessageComplete();
-  }
-
-  /** Bytes parsed, or the failure. */
-  execute(data: Buffer): number | ParseFailure {
-    return this.#p.execute(data);
-  }
-
-  /**
-   * Reads `handle` natively, as node:http does: bytes go from libuv into llhttp with no Buffer, stream or 'data'
-   * event in between; `onExecute` gets each read's result (bytes parsed or the failure). EOF and read errors still
-   * reach the socket ('end', 'error').
-   */
-  consume(handle: StreamHandle, onExecute: (r: number | ParseFailure) => void): void {
-    this.#p[HTTPParser.kOnExecute] = onExecute;
-    this.#p.consume(handle);
-  }
-
-  /** The bytes of the read being parsed (consume mode). */
-  currentBuffer(): Buffer {
-    return this.#p.getCurrentBuffer();
-  }
-
-  /** Gives the handle back to the socket: its reads are 'data' events again. */
-  unconsume(): void {
-    this.#p.unconsume();
-  }
-
-  /** The peer closed: a failure if a request was cut short. */
-  finish(): ParseFailure | undefined {
-    return this.#p.finish();
-  }
-
-  /** Frees the native parser; call outside its callbacks. */
-  close(): void {
-    this.#p.close();
+    return p;
   }
 }

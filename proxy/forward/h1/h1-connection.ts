@@ -2,7 +2,7 @@
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { upstreamError, UpstreamErrorCode, type UpstreamHandler, type UpstreamRequest } from '../upstream.js';
-import { streamHandleOf, type StreamHandle } from '../../util/llhttp-binding.js';
+import { PARK_AFTER_MS, ParserFeed } from '../../util/parser-feed.js';
 import { ResponseParser, type ParseFailure, type ResponseEvents } from './response-parser.js';
 
 /**
@@ -28,7 +28,9 @@ export type Release = (conn: H1Connection, reusable: boolean) => void;
  * times per request: a request fails when neither its body nor the response moved for the headers timeout (until
  * the head arrived) or the body timeout (after); an idle connection closes after its keep-alive time. Any failure
  * destroys the connection; the handler gets exactly one onComplete or onError. A connection is reused only if the
- * server allows it and both messages ended cleanly.
+ * server allows it and both messages ended cleanly. A connection has no native parser until the response's first
+ * bytes arrive, and gives it back (`ParserFeed.park`) once the sweep finds it quiet between responses for
+ * PARK_AFTER_MS: idle in the pool, or awaiting a long-poll's answer.
  */
 export class H1Connection implements ResponseEvents {
   readonly socket: Socket;
@@ -36,16 +38,17 @@ export class H1Connection implements ResponseEvents {
   keepAliveHintMs: number | undefined;
   #handler: UpstreamHandler | undefined;
   readonly #parser: ResponseParser;
+  readonly #feed: ParserFeed<ParseFailure | undefined>;
   #release: Release | undefined;
   #req: UpstreamRequest | undefined;
   #bodyDone = true;
   #unpipe: (() => void) | undefined;
   #responseDone = false;
-  /** The native handle llhttp reads from (undefined: reads come as 'data' events). */
-  #handle: StreamHandle | undefined;
   #readStopped = false;
   /** Bytes moved (or the phase changed) since the last sweep; the sweep then restarts the deadline. */
   #active = false;
+  /** The sweep that last saw `#active` (ms since the epoch): quiet since then. */
+  #quietSince = 0;
   /** When the current timeout expires (ms since the epoch); set by the sweep. */
   #deadline = 0;
   /** While idle in the pool: how long it may stay so, ms. */
@@ -58,19 +61,19 @@ export class H1Connection implements ResponseEvents {
     this.socket = socket;
     this.hostHeader = hostHeader;
     this.#parser = new ResponseParser(this);
-    const handle = streamHandleOf(socket);
-    if (handle) {
-      this.#handle = handle;
-      this.#parser.consume(handle, this.#afterRead);
-    } else socket.on('data', (c: Buffer) => this.#afterRead(this.#parser.execute(c)));
+    // The connection writes first: its parser is made when the response's first bytes arrive.
+    this.#feed = new ParserFeed(socket, this.#parser, this.#afterRead, true);
     socket.on('end', () => this.#onEnd());
     socket.on('error', (err) => this.#fail(err));
     socket.once('close', () => {
       this.#fail(upstreamError(UpstreamErrorCode.CLOSED, 'gateway connection closed'));
-      if (this.#handle) this.#parser.unconsume();
-      // Not from within the parser's own callbacks: freeing it under its feet would crash the process.
-      setImmediate(() => this.#parser.close());
+      this.#feed.stop();
     });
+  }
+
+  /** Whether the connection holds no parser now (until bytes arrive). */
+  get parked(): boolean {
+    return this.#feed.parked;
   }
 
   get busy(): boolean {
@@ -140,7 +143,7 @@ export class H1Connection implements ResponseEvents {
 
   /** Stops or restarts reading the gateway's bytes (backpressure from a slower client). */
   #setReading(on: boolean): void {
-    const h = this.#handle;
+    const h = this.#feed.handle;
     if (!h) {
       if (on) this.socket.resume();
       else this.socket.pause();
@@ -223,9 +226,13 @@ export class H1Connection implements ResponseEvents {
       this.#active = false;
       const req = this.#req;
       this.#deadline = now + (req === undefined ? this.#idleMs : this.#parser.headPending ? req.headersTimeout : req.bodyTimeout);
+      this.#quietSince = now;
     } else if (now >= this.#deadline) {
       if (this.#handler) this.#timedOut();
       else this.socket.destroy();
+    } else if (now - this.#quietSince >= PARK_AFTER_MS && !this.#parser.inMessage && !this.#readStopped) {
+      // Idle in the pool, or awaiting a response that takes its time (a long-poll): no parser until bytes arrive.
+      this.#feed.park();
     }
   }
 

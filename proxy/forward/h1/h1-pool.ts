@@ -86,22 +86,25 @@ export class H1Pool implements UpstreamPool {
     const fail = (err: Error): void => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       this.#opening--;
       socket.destroy();
       handler.onError(err); // before onConnect: nothing was sent
       this.#next();
       this.#maybeClosed();
     };
-    socket.setTimeout(this.#o.connectTimeoutMs, () =>
-      fail(upstreamError(UpstreamErrorCode.CONNECT_TIMEOUT, `connect to ${this.#o.hostname}:${this.#o.port} timed out`)),
+    // A timer of its own, not socket.setTimeout: a socket keeps its (cleared) Timeout for life, ~170 B per connection.
+    const timer = setTimeout(
+      () => fail(upstreamError(UpstreamErrorCode.CONNECT_TIMEOUT, `connect to ${this.#o.hostname}:${this.#o.port} timed out`)),
+      this.#o.connectTimeoutMs,
     );
+    timer.unref();
     socket.once('error', fail);
     socket.once('connect', () => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       this.#opening--;
-      socket.removeAllListeners('timeout');
-      socket.setTimeout(0);
       socket.off('error', fail);
       const conn = new H1Connection(socket, `${this.#o.hostname}:${this.#o.port}`);
       this.#all.add(conn);

@@ -1,5 +1,6 @@
 // Response parsing for the proxy's own upstream client on Node's llhttp (the parser node:http's client runs).
-import { HTTPParser, type NativeParser, type ParseFailure, type StreamHandle } from '../../util/llhttp-binding.js';
+import { HTTPParser, type NativeParser, type ParseFailure } from '../../util/llhttp-binding.js';
+import { LazyParser } from '../../util/lazy-parser.js';
 import { downstreamHeaders, type ResponseHops } from '../headers.js';
 
 export type { ParseFailure } from '../../util/llhttp-binding.js';
@@ -27,16 +28,17 @@ function failure(message: string): ParseFailure {
  * then Content-Length, else the body runs to EOF (`finish`); a 101 or malformed bytes are failures. 1xx heads are
  * skipped. A response with both Transfer-Encoding and Content-Length is read chunked, its length is not passed on
  * and the connection is not reused (RFC 9112 §6.3 item 3). Bytes after the response, or on an idle connection,
- * set `trailing`: the connection is unusable.
+ * set `trailing`: the connection is unusable. The native parser may be freed between responses (`inMessage` false).
  */
-export class ResponseParser {
+export class ResponseParser extends LazyParser<ParseFailure | undefined> {
   /** The server allows reusing the connection after this response. */
   keepAlive = true;
   /** True from `expect` until the final head has been parsed. */
   headPending = false;
   /** Bytes arrived that are not part of the expected response. */
   trailing = false;
-  readonly #p: NativeParser = new HTTPParser();
+  /** Between a message's first byte and its end: the native parser holds state (it must not be freed). */
+  inMessage = false;
   readonly #ev: ResponseEvents;
   readonly #hops: ResponseHops = { keepAliveHintMs: undefined, transferEncoding: false };
   /** A response is expected and not complete yet. */
@@ -49,10 +51,15 @@ export class ResponseParser {
   #failure: ParseFailure | undefined;
 
   constructor(ev: ResponseEvents) {
+    super();
     this.#ev = ev;
-    const p = this.#p;
+  }
+
+  protected make(): NativeParser {
+    const p = new HTTPParser();
     p.initialize(HTTPParser.RESPONSE, {}, MAX_HEAD, HTTPParser.kLenientChunkedLength);
     p[HTTPParser.kOnMessageBegin] = () => {
+      this.inMessage = true;
       if (!this.#expecting) this.trailing = true;
     };
     p[HTTPParser.kOnHeaders] = (headers: string[]) => {
@@ -73,11 +80,13 @@ export class ResponseParser {
       if (this.#final && this.#expecting) this.#ev.onBody(chunk);
     };
     p[HTTPParser.kOnMessageComplete] = () => {
+      this.inMessage = false;
       if (!this.#final || !this.#expecting) return; // a 1xx, or bytes nobody asked for
       this.#final = false;
       this.#expecting = false;
       this.#ev.onEnd();
     };
+    return p;
   }
 
   /** `Keep-Alive: timeout=N` from the server's last response that had one, ms. */
@@ -95,34 +104,14 @@ export class ResponseParser {
     this.trailing = false;
   }
 
-  /** Parses bytes read from the connection; a failure leaves the connection unusable. */
-  execute(data: Buffer): ParseFailure | undefined {
-    return this.#result(this.#p.execute(data));
-  }
-
-  /** Reads `handle` natively; `onRead` follows each read that was parsed, with the failure if any. */
-  consume(handle: StreamHandle, onRead: (failure: ParseFailure | undefined) => void): void {
-    this.#p[HTTPParser.kOnExecute] = (r: number | ParseFailure) => onRead(this.#result(r));
-    this.#p.consume(handle);
-  }
-
-  /** Gives the handle back to the socket (before the socket's handle goes away). */
-  unconsume(): void {
-    this.#p.unconsume();
-  }
-
   /** The connection reached EOF: completes a read-to-EOF body, else a failure if a response was cut short. */
   finish(): ParseFailure | undefined {
-    const r = this.#p.finish();
-    return r ? this.#result(r) : undefined;
+    const r = this.finishNative();
+    return r ? this.result(r) : undefined;
   }
 
-  /** Frees the native parser; call outside its callbacks. */
-  close(): void {
-    this.#p.close();
-  }
-
-  #result(r: number | ParseFailure): ParseFailure | undefined {
+  /** A read's failure, if any; a failure leaves the connection unusable. */
+  protected result(r: number | ParseFailure): ParseFailure | undefined {
     // A 101 stops llhttp without an error of its own (it takes it for an upgrade).
     if (this.#failure) return this.#failure;
     if (typeof r === 'number') return undefined;
