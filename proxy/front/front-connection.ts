@@ -224,7 +224,7 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
   }
 
   /** After each read was parsed; `chunk`: its bytes if they came as a 'data' event. */
-  readonly #afterExecute = (r: number | ParseFailure, chunk: Buffer | undefined): void => {
+  readonly #afterExecute = (r: number | ParseFailure, chunk?: Buffer): void => {
     if (typeof r !== 'number') {
       this.#parseFailed(r);
       return;

@@ -21,19 +21,19 @@ export class ParserFeed<R> {
   readonly handle: StreamHandle | undefined;
   readonly #parser: LazyParser<R>;
   /** After each read was parsed; `chunk` is the read's bytes when they came as a 'data' event. */
-  readonly #onRead: (r: R, chunk: Buffer | undefined) => void;
+  readonly #onRead: (r: R, chunk?: Buffer) => void;
   #parked = false;
   #stopped = false;
 
   /** `parked`: start without a native parser (a connection that writes first and waits). */
-  constructor(socket: Socket, parser: LazyParser<R>, onRead: (r: R, chunk: Buffer | undefined) => void, parked = false) {
+  constructor(socket: Socket, parser: LazyParser<R>, onRead: (r: R, chunk?: Buffer) => void, parked = false) {
     this.socket = socket;
     this.#parser = parser;
     this.#onRead = onRead;
     this.handle = streamHandleOf(socket);
     if (!this.handle) socket.on('data', this.#onData);
     else if (parked) this.#park();
-    else parser.consume(this.handle, this.#onConsumed);
+    else parser.consume(this.handle, onRead);
   }
 
   /** Whether the native parser is given back until bytes arrive. */
@@ -63,13 +63,11 @@ export class ParserFeed<R> {
     this.socket.on('data', this.#onData);
   }
 
-  readonly #onConsumed = (r: R): void => this.#onRead(r, undefined);
-
   readonly #onData = (chunk: Buffer): void => {
     if (this.#parked) {
       this.#parked = false;
       this.socket.off('data', this.#onData);
-      this.#parser.consume(this.handle!, this.#onConsumed); // the reads after this one
+      this.#parser.consume(this.handle!, this.#onRead); // the reads after this one
     }
     this.#onRead(this.#parser.execute(chunk), chunk);
   };
