@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { closingErrorResponse } from '../../shared/http/closing-response.js';
 import { FrontRequest, type BodyFlow } from './front-request.js';
 import { FrontResponse, type ResponseOwner } from './front-response.js';
+import { DirectWriter } from '../util/direct-write.js';
 import { PARK_AFTER_MS, ParserFeed } from '../util/parser-feed.js';
 import { RequestParser, type ParseFailure, type RequestEvents } from './llhttp.js';
 
@@ -34,6 +35,7 @@ const SERVER_HEADER = ['server', 'kateway-proxy'];
  */
 export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
   readonly socket: Socket;
+  readonly writer: DirectWriter;
   readonly #host: ConnectionHost;
   readonly #parser: RequestParser;
   readonly #feed: ParserFeed<number | ParseFailure>;
@@ -56,6 +58,7 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
 
   constructor(socket: Socket, host: ConnectionHost) {
     this.socket = socket;
+    this.writer = new DirectWriter(socket);
     this.#host = host;
     this.#parser = new RequestParser(this);
     this.#feed = new ParserFeed(socket, this.#parser, this.#afterExecute);

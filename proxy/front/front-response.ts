@@ -1,10 +1,13 @@
 // The response to one client request, written straight to the socket: status line, headers, body (length or chunked).
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import type { DirectWriter } from '../util/direct-write.js';
 
 /** What a response tells its connection. */
 export interface ResponseOwner {
   readonly socket: Socket;
+  /** The socket's writes (straight to its handle). */
+  readonly writer: DirectWriter;
   /** True while the listener drains: every response then ends the connection. */
   readonly draining: boolean;
   /** The response is complete (or cut short); `keepAlive` = the connection may carry the next request. */
@@ -96,40 +99,38 @@ export class FrontResponse {
       this.#queue(chunk);
       this.#queue('\r\n');
     } else this.#queue(chunk);
-    if (this.#outBytes >= JOIN_LIMIT || this.#owner.socket.writableNeedDrain) return this.flush();
+    if (this.#outBytes >= JOIN_LIMIT || this.#owner.writer.needDrain) return this.flush();
     return true;
   }
 
   /** Hands the queued output to the socket in one write; false = the socket's buffer is full. */
   flush(): boolean {
-    const socket = this.#owner.socket;
+    const writer = this.#owner.writer;
     const head = this.#head ?? '';
     this.#head = undefined;
     const out = this.#out;
-    if (out.length === 0) {
-      if (head) socket.write(head, 'latin1');
-      return !socket.writableNeedDrain;
-    }
+    if (out.length === 0) return head ? writer.write(head) : !writer.needDrain;
     const total = head.length + this.#outBytes;
     this.#outBytes = 0;
     if (total > JOIN_LIMIT) {
-      // Large: no copy; the pieces leave in one writev.
+      // Large: no copy; the pieces leave in one writev (through the socket's Writable, which the writer then follows).
+      const socket = this.#owner.socket;
       socket.cork();
       if (head) socket.write(head, 'latin1');
       for (const piece of out) socket.write(piece, 'latin1');
       socket.uncork();
-    } else {
-      const joined = Buffer.allocUnsafe(total);
-      let at = joined.write(head, 0, 'latin1');
-      for (const piece of out) at += typeof piece === 'string' ? joined.write(piece, at, 'latin1') : piece.copy(joined, at);
-      socket.write(joined);
+      out.length = 0;
+      return !writer.needDrain;
     }
+    const joined = Buffer.allocUnsafe(total);
+    let at = joined.write(head, 0, 'latin1');
+    for (const piece of out) at += typeof piece === 'string' ? joined.write(piece, at, 'latin1') : piece.copy(joined, at);
     out.length = 0;
-    return !socket.writableNeedDrain;
+    return writer.write(joined);
   }
 
   onceDrain(fn: () => void): void {
-    this.#owner.socket.once('drain', fn);
+    this.#owner.writer.onceDrain(fn);
   }
 
   /** Ends the response (with a last piece of body). */

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { upstreamError, UpstreamErrorCode, type UpstreamHandler, type UpstreamRequest } from '../upstream.js';
 import { PARK_AFTER_MS, ParserFeed } from '../../util/parser-feed.js';
+import { DirectWriter } from '../../util/direct-write.js';
 import { ResponseParser, type ParseFailure, type ResponseEvents } from './response-parser.js';
 
 /**
@@ -34,6 +35,7 @@ export type Release = (conn: H1Connection, reusable: boolean) => void;
  */
 export class H1Connection implements ResponseEvents {
   readonly socket: Socket;
+  readonly #writer: DirectWriter;
   /** Server's Keep-Alive timeout hint, ms. */
   keepAliveHintMs: number | undefined;
   #handler: UpstreamHandler | undefined;
@@ -59,6 +61,7 @@ export class H1Connection implements ResponseEvents {
 
   constructor(socket: Socket, hostHeader: string) {
     this.socket = socket;
+    this.#writer = new DirectWriter(socket);
     this.hostHeader = hostHeader;
     this.#parser = new ResponseParser(this);
     // The connection writes first: its parser is made when the response's first bytes arrive.
@@ -107,7 +110,7 @@ export class H1Connection implements ResponseEvents {
     this.#setReading(true);
     if (body === null || Buffer.isBuffer(body)) {
       this.#bodyDone = true;
-      sock.write(body ? withBody(head, body) : head, 'latin1');
+      this.#writer.write(body ? withBody(head, body) : head);
     } else {
       this.#bodyDone = false;
       sock.write(head, 'latin1');
