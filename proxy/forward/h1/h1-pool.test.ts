@@ -5,6 +5,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { UpstreamHandler, UpstreamRequest } from '../upstream.js';
 import { H1Pool } from './h1-pool.js';
 
@@ -93,6 +95,10 @@ after(() => {
   server.close();
 });
 
+/** A full collection (--expose-gc, set at run time for this file). */
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
 const pool = (o: Partial<ConstructorParameters<typeof H1Pool>[0]> = {}) =>
   new H1Pool({ hostname: '127.0.0.1', port, connections: 8, connectTimeoutMs: 1000, keepAliveTimeoutMs: 4000, ...o });
 
@@ -102,6 +108,30 @@ describe('H1Pool > requests', () => {
     const before = connections;
     for (let i = 0; i < 5; i++) assert.equal((await run(p, { path: `/?i=${i}` })).body, 'echo:');
     assert.equal(connections - before, 1);
+    await p.close();
+  });
+
+  it('keeps nothing of a finished request while its connection stays open', async () => {
+    const p = pool();
+    const first = await (async () => {
+      const handler: UpstreamHandler = {
+        onConnect: () => undefined,
+        onHeaders: () => true,
+        onData: () => true,
+        onReadEnd: () => true,
+        onComplete: () => undefined,
+        onError: () => undefined,
+        onBodySent: () => undefined,
+      };
+      const done = new Promise<void>((resolve) => (handler.onComplete = resolve));
+      p.dispatch({ method: 'GET', path: '/', headers: ['host', 'x'], body: null, bodyLength: undefined, headersTimeout: 2000, bodyTimeout: 2000 }, handler);
+      await done;
+      return new WeakRef(handler);
+    })();
+    await new Promise((r) => setImmediate(r)); // a WeakRef target lives at least until the job that made it ends
+    gc();
+    assert.equal(p.counts.open, 1, 'the connection is kept alive');
+    assert.equal(first.deref(), undefined, "the first request's handler was collected");
     await p.close();
   });
 

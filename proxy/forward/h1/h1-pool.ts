@@ -1,5 +1,5 @@
 // The proxy's own HTTP/1.1 client pool for one gateway listener: idle connections reused LIFO, a bounded count, a queue.
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { upstreamError, UpstreamErrorCode, type UpstreamHandler, type UpstreamPool, type UpstreamPoolOptions, type UpstreamRequest } from '../upstream.js';
 import { H1Connection } from './h1-connection.js';
 
@@ -106,9 +106,7 @@ export class H1Pool implements UpstreamPool {
       clearTimeout(timer);
       this.#opening--;
       socket.off('error', fail);
-      const conn = new H1Connection(socket, `${this.#o.hostname}:${this.#o.port}`);
-      this.#all.add(conn);
-      socket.once('close', () => this.#forget(conn));
+      const conn = this.#adopt(socket);
       if (this.#destroyed) {
         conn.destroy();
         handler.onError(upstreamError(UpstreamErrorCode.POOL_CLOSED, 'gateway pool destroyed'));
@@ -116,6 +114,17 @@ export class H1Pool implements UpstreamPool {
       }
       conn.run(req, handler, this.#release);
     });
+  }
+
+  /**
+   * A connected socket joins the pool. Its 'close' listener is made here, not in #open: a closure there would keep
+   * #open's scope, and with it the first request and its handler (the client's exchange), for the connection's life.
+   */
+  #adopt(socket: Socket): H1Connection {
+    const conn = new H1Connection(socket, `${this.#o.hostname}:${this.#o.port}`);
+    this.#all.add(conn);
+    socket.once('close', () => this.#forget(conn));
+    return conn;
   }
 
   readonly #release = (conn: H1Connection, reusable: boolean): void => {
