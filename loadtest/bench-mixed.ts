@@ -5,7 +5,7 @@
 //   [--modes longpoll,chunked,ws] [--rate 1000] [--seconds 5] [--rounds 1] [--proxy-workers 2]
 //   [--probe] [--cpu-prof DIR]
 // The subscriber groups are npm run bench's (MIXED_SUBSCRIBERS). Prints one line per run (with the 1-minute load
-// average and each process's CPU per message) and a JSON line per run. Writes no docs.
+// average and each process's CPU per message, the Kafka broker's too on the kafka store) and a JSON line per run. Writes no docs.
 // --probe: every process of the run (gateway, proxy, publisher, subscriber) records its event-loop stalls and GC
 // pauses (loadtest/lib/stall-probe.ts); after each store, each run lists which processes paused while its slow
 // (> 20 ms) messages were on their way. --cpu-prof DIR: the gateway and the proxy write V8 CPU profiles there (summarise
@@ -22,6 +22,7 @@ import { startStack } from './lib/bench-stack.js';
 import { ensureKafka } from './lib/kafka-anchor.js';
 import type { StoreKind } from './lib/kateway-process.js';
 import { alternatingRounds, type Cell } from './lib/rounds.js';
+import { listeningPid } from './lib/listening-pid.js';
 import { treeCpuUs } from './lib/proc-cpu.js';
 import { fmt } from './lib/stats.js';
 import { readProbes, stallsInWindow } from './lib/stall-report.js';
@@ -60,7 +61,7 @@ function options() {
   };
 }
 
-/** CPU µs per published message of each process: [gateway, proxy tree?] of the run, then publisher and subscriber. */
+/** CPU µs per published message of each process: gateway, proxy tree (proxy path), Kafka broker (kafka store), publisher, subscriber. */
 type Cpu = Record<string, number>;
 
 const line = (id: string, r: MixedResult, load: number, cpu: Cpu): string =>
@@ -73,6 +74,9 @@ async function main(): Promise<void> {
   const o = options();
   const dir = mkdtempSync(join(tmpdir(), 'kateway-mixed-'));
   const kafka = o.stores.includes('kafka') ? await ensureKafka() : undefined;
+  // The broker's CPU belongs to the Kafka store's cost per message (it is about the gateway's); it is the shared
+  // broker, so whatever else uses it during a run is counted too.
+  const brokerPid = kafka ? listeningPid(Number(kafka.slice(kafka.lastIndexOf(':') + 1))) : undefined;
   if (o.probe) {
     // Inherited by every child process: the stack's servers (and the proxy's cluster workers), the generators.
     process.env['STALL_PROBE_DIR'] = mkdtempSync(join(dir, 'probe-'));
@@ -92,13 +96,22 @@ async function main(): Promise<void> {
           for (const mode of o.modes) {
             const run = async (seconds: number): Promise<MixedResult> => {
               const from = Date.now();
-              const before = front.pids.map(treeCpuUs);
+              const pids = store === 'kafka' && brokerPid !== undefined ? [...front.pids, brokerPid] : front.pids;
+              const before = pids.map(treeCpuUs);
               const r = await runMixed(
                 mixedRun(front, mode, { topic: `mix${RUN}${++seq}`, group: `${RUN}m${seq}`, rate: o.rate, seconds, ...(o.probe ? { slowMs: SLOW_MS } : {}) }),
               );
               const perMsg = (us: number): number => us / Math.max(1, r.published);
-              const [gw, proxy] = front.pids.map((p, i) => perMsg(treeCpuUs(p) - before[i]!));
-              const cpu: Cpu = { gateway: gw!, ...(proxy !== undefined ? { proxy } : {}), pub: perMsg(r.generator.publisher.cpuMs * 1000), sub: perMsg(r.generator.subscriber.cpuMs * 1000) };
+              const used = pids.map((p, i) => perMsg(treeCpuUs(p) - before[i]!));
+              const [gw, proxy] = used;
+              const broker = pids.length > front.pids.length ? used[used.length - 1] : undefined;
+              const cpu: Cpu = {
+                gateway: gw!,
+                ...(front.pids.length > 1 ? { proxy: proxy! } : {}),
+                ...(broker !== undefined ? { broker } : {}),
+                pub: perMsg(r.generator.publisher.cpuMs * 1000),
+                sub: perMsg(r.generator.subscriber.cpuMs * 1000),
+              };
               windows.push({ id: `${store}|${path}|${mode}`, round: 0, from, to: Date.now(), r, cpu });
               return r;
             };
