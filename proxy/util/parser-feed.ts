@@ -5,9 +5,11 @@ import { streamHandleOf, type StreamHandle } from './llhttp-binding.js';
 
 /**
  * How long a connection stays quiet between messages before its parser is parked, ms: busy keep-alive connections
- * never pay the wake-up, idle ones (held long-polls, idle keep-alive) hold no parser.
+ * never pay the wake-up, idle ones (held long-polls, idle keep-alive) hold no parser. The connections' sweeps run
+ * every second: found quiet by one sweep and still by the next, a connection parks 1–2 s after it went quiet (with
+ * 1,000 here a timer firing a millisecond early by Date.now() would wait for a third sweep).
  */
-export const PARK_AFTER_MS = 1_000;
+export const PARK_AFTER_MS = 900;
 
 /**
  * A TCP socket is read by llhttp natively (`consume`); any other stream through 'data' events. `park` frees the
