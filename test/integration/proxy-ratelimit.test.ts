@@ -145,7 +145,9 @@ describe('proxy rate limits > shared through Redis by two proxies', () => {
     assert.ok(refused > ok, `the load must exceed the limit (${refused} refused)`);
     assert.ok(ok <= most * 1.1 && ok >= least * 0.9, `accepted ${ok}, limit allows ${least.toFixed(1)}..${most.toFixed(1)} (±10%)`);
     assert.ok(ok < 2 * least * 0.9, 'well below what two unshared buckets would admit');
-    for (const s of [la, lb]) assert.ok((s.statuses.get(201) ?? 0) >= 0.2 * ok, 'both proxies admit a fair part');
+    // Neither proxy is starved. Which one wins a token depends on its round-trip time under saturation, so the split
+    // is not even: 16 vs 82 was seen once on a busy machine (a 20 % bound failed there).
+    for (const s of [la, lb]) assert.ok((s.statuses.get(201) ?? 0) >= 0.1 * ok, `both proxies admit a part (${la.statuses.get(201)} / ${lb.statuses.get(201)})`);
     assert.equal(fleet.published(), ok, 'every accepted publish reached a gateway, no refused one did');
     for (const e of fleet.edges) assert.deepEqual([e.limits.stats().failures, e.limits.stats().local], [0, 0]);
     const calls = fleet.edges.reduce((n, e) => n + e.limits.stats().shared, 0);
