@@ -142,7 +142,7 @@ describe('raw front > client timeouts', () => {
 
 describe('raw front > parser', () => {
   /** A FrontConnection on the server end of a real socket; requests wait in `served` to be answered by the test. */
-  async function direct(): Promise<{ conn: FrontConnection; client: Awaited<ReturnType<typeof open>>; served: () => Promise<{ req: FrontRequest; res: FrontResponse }>; stop: () => void }> {
+  async function direct(upgrade: ConnectionHost['upgrade'] = (_req, socket) => socket.destroy()): Promise<{ conn: FrontConnection; client: Awaited<ReturnType<typeof open>>; served: () => Promise<{ req: FrontRequest; res: FrontResponse }>; stop: () => void }> {
     const queue: { req: FrontRequest; res: FrontResponse }[] = [];
     let notify: (() => void) | undefined;
     let conn: FrontConnection | undefined;
@@ -152,7 +152,7 @@ describe('raw front > parser', () => {
         queue.push({ req, res });
         notify?.();
       },
-      upgrade: (_req, socket) => socket.destroy(),
+      upgrade,
       forget: () => undefined,
     };
     const server = createServer({ allowHalfOpen: true }, (s) => (conn = new FrontConnection(s, host)));
@@ -196,6 +196,32 @@ describe('raw front > parser', () => {
     d.conn.checkTimeouts(t, timeouts);
     d.conn.checkTimeouts(t + 10 * PARK_AFTER_MS, timeouts);
     assert.equal(d.conn.parked, false);
+    d.stop();
+  });
+
+  it('hands an upgrade on a connection that was parked its socket with the bytes sent before the new owner reads', async () => {
+    let upgraded: ((s: Socket) => void) | undefined;
+    const upgradedSocket = new Promise<Socket>((r) => (upgraded = r));
+    const d = await direct((_req, socket) => upgraded!(socket));
+    d.client.sock.write('GET /first HTTP/1.1\r\nhost: x\r\n\r\n');
+    const first = await d.served();
+    first.res.writeHead(200, 'OK', ['content-length', '2']);
+    first.res.end('ok');
+    await d.client.until((x) => x.endsWith('\r\n\r\nok'));
+    const t = Date.now();
+    d.conn.checkTimeouts(t, timeouts);
+    d.conn.checkTimeouts(t + PARK_AFTER_MS, timeouts);
+    assert.ok(d.conn.parked);
+    d.client.sock.write('GET /ws HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n');
+    const socket = await upgradedSocket;
+    // The new owner (the WebSocket tunnel) reads only once its gateway connection is up: bytes and EOF come first.
+    d.client.sock.end('early bytes');
+    await waitFor(() => socket.readableLength > 0 || socket.readableEnded, 3_000, 'the bytes to reach the proxy');
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    if (!socket.readableEnded) await once(socket, 'end');
+    assert.equal(Buffer.concat(chunks).toString(), 'early bytes');
+    socket.destroy();
     d.stop();
   });
 });

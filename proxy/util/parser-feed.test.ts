@@ -74,6 +74,23 @@ describe('ParserFeed', () => {
     client.destroy();
   });
 
+  it('parks and wakes again and again, and leaves the socket not flowing while it reads natively', async () => {
+    const { client, peer } = await pair();
+    const f = feedOn(peer);
+    for (const url of ['/a', '/b', '/c']) {
+      f.feed.park();
+      assert.equal(peer.readableFlowing, true, "reading through 'data' while parked");
+      const done = f.next();
+      client.write(get(url));
+      await done;
+      assert.equal(f.feed.parked, false);
+      assert.equal(peer.readableFlowing, null, 'as before the park: a flowing socket with no listener drops its reads');
+    }
+    assert.deepEqual(f.urls, ['/a', '/b', '/c']);
+    f.feed.stop();
+    client.destroy();
+  });
+
   it('can start parked: no parser until the peer sends', async () => {
     const { client, peer } = await pair();
     const f = feedOn(peer, true);

@@ -69,6 +69,10 @@ export class ParserFeed<R> {
     if (this.#parked) {
       this.#parked = false;
       this.socket.off('data', this.#onData);
+      // Not flowing any more, as before the park (and as node:http hands an upgraded socket over): a flowing socket
+      // with no 'data' listener drops what it reads, and the socket's next owner (an upgrade's tunnel, which reads
+      // once its gateway connection is up) would lose the bytes that come before it listens.
+      (this.socket as { readableFlowing: boolean | null }).readableFlowing = null;
       this.#parser.consume(this.handle!, this.#onRead); // the reads after this one
     }
     this.#onRead(this.#parser.execute(chunk), chunk);
