@@ -224,4 +224,45 @@ describe('raw front > parser', () => {
     socket.destroy();
     d.stop();
   });
+
+  it('keeps a connection past the keep-alive timeout while the client reads its last response, closes it when the client stops reading or has taken it all', async () => {
+    const ka = { ...timeouts, keepAliveTimeoutMs: 1_000 };
+    const piece = Buffer.alloc(8 * 1024, 'a');
+    const pieces = 4096; // 32 MiB: more than the kernel's buffers take from a client that does not read
+    /** A response the proxy has finished and the paused client has not read. */
+    const answered = async (): Promise<Awaited<ReturnType<typeof direct>>> => {
+      const d = await direct();
+      d.client.sock.pause();
+      d.client.sock.write('GET /big HTTP/1.1\r\nhost: x\r\n\r\n');
+      const { res } = await d.served();
+      res.writeHead(200, 'OK', ['content-length', String(piece.length * pieces)]);
+      for (let i = 0; i < pieces; i++) res.write(piece);
+      res.end(); // complete for the proxy: the connection waits for the next request
+      return d;
+    };
+    const slow = await answered();
+    const left = slow.conn.writer.unflushedBytes;
+    assert.ok(left > 0);
+    const t = Date.now();
+    slow.conn.checkTimeouts(t + 1_000, ka);
+    slow.client.sock.resume(); // reads some of it
+    await waitFor(() => slow.conn.writer.unflushedBytes < left, 3_000, 'the client to take some of the response');
+    slow.client.sock.pause();
+    slow.conn.checkTimeouts(t + 60_000, ka);
+    assert.equal(slow.conn.socket.destroyed, false, 'not idle while the client is taking the response');
+    slow.conn.checkTimeouts(t + 120_000, ka);
+    slow.conn.checkTimeouts(t + 180_000, ka);
+    assert.equal(slow.conn.socket.destroyed, true, 'took nothing for a whole keep-alive period: stopped reading');
+    slow.stop();
+
+    const reader = await answered();
+    reader.conn.checkTimeouts(Date.now() + 60_000, ka);
+    assert.equal(reader.conn.socket.destroyed, false);
+    reader.client.sock.resume();
+    await reader.client.until((x) => x.length - x.indexOf('\r\n\r\n') - 4 === piece.length * pieces);
+    await waitFor(() => reader.conn.writer.unflushedBytes === 0, 3_000, 'the proxy to see the response taken');
+    reader.conn.checkTimeouts(Date.now() + 120_000, ka);
+    await reader.client.closed; // idle past the keep-alive timeout once the response was taken
+    reader.stop();
+  });
 });

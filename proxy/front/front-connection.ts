@@ -53,6 +53,8 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
   #bodyPaused = false;
   #closed = false;
   #readStopped = false;
+  /** What the client had not taken of its responses when the keep-alive timeout last found it reading them. */
+  #unflushedAtSweep = 0;
   /** When the sweep first found the connection between requests (0: not yet since the last request began). */
   #quietSince = 0;
 
@@ -94,7 +96,15 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
         this.#abandon(408, 'proxy: request timed out');
       }
     } else if (this.#serving === undefined && t.keepAliveTimeoutMs > 0 && now - this.#idleSince >= t.keepAliveTimeoutMs) {
-      this.socket.destroy();
+      // Idle from when the client has taken the last response (node:http starts the timer at the response's
+      // 'finish'): closing earlier cuts off what a slow reader has not taken yet. A client that took nothing for a
+      // whole keep-alive period has stopped reading and goes.
+      const unflushed = this.writer.unflushedBytes;
+      if (unflushed === 0 || unflushed === this.#unflushedAtSweep) this.socket.destroy();
+      else {
+        this.#unflushedAtSweep = unflushed;
+        this.#idleSince = now;
+      }
     } else if (this.#quietSince === 0) {
       this.#quietSince = now;
     } else if (now - this.#quietSince >= PARK_AFTER_MS && this.#parserReusable()) {
@@ -207,6 +217,7 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
       return;
     }
     this.#idleSince = Date.now();
+    this.#unflushedAtSweep = 0;
     this.#updateFlow();
     if (this.#host.draining && this.idle) this.socket.end();
   }

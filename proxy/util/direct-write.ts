@@ -37,8 +37,9 @@ const { WriteWrap, streamBaseState, kLastWriteWasAsync } = binding;
 let spare = new WriteWrap();
 
 function onComplete(this: WriteReq, status: number): void {
+  const bytes = this.buffer!.length;
   this.buffer = null;
-  this.writer.completed(status);
+  this.writer.completed(status, bytes);
 }
 
 /**
@@ -53,6 +54,8 @@ export class DirectWriter {
   readonly socket: Socket;
   /** Direct writes the kernel did not take at once, still in libuv's queue. */
   #pending = 0;
+  /** Their size in bytes (strings are latin1). */
+  #pendingBytes = 0;
   /** Waiting for the queued writes (made on first use: most sockets never wait). */
   #drained: (() => void)[] | undefined;
 
@@ -82,6 +85,7 @@ export class DirectWriter {
       req.writer = this;
       req.buffer = data;
       this.#pending++;
+      this.#pendingBytes += data.length;
       return false;
     }
     return !s.writableNeedDrain;
@@ -92,6 +96,11 @@ export class DirectWriter {
     return this.#pending > 0 || this.socket.writableNeedDrain;
   }
 
+  /** Bytes written that the kernel has not taken yet (in libuv's queue or in the socket's Writable). */
+  get unflushedBytes(): number {
+    return this.#pendingBytes + this.socket.writableLength;
+  }
+
   /** Calls `fn` once the socket can take more (at once if it can now). */
   onceDrain(fn: () => void): void {
     if (this.#pending > 0) (this.#drained ??= []).push(fn);
@@ -100,8 +109,9 @@ export class DirectWriter {
   }
 
   /** From a write request that went async. */
-  completed(status: number): void {
+  completed(status: number, bytes: number): void {
     this.#pending--;
+    this.#pendingBytes -= bytes;
     if (status < 0) {
       this.socket.destroy(writeError(status));
       return;
