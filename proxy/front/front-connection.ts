@@ -194,6 +194,7 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
 
   #serve(req: FrontRequest): void {
     this.#serving = req;
+    this.#unflushedAtSweep = 0; // progress is judged per response
     const res = new FrontResponse(this, req.keepAlive, req.http10, req.method === 'HEAD');
     this.#response = res;
     const expect = req.known.expect;
@@ -217,7 +218,6 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
       return;
     }
     this.#idleSince = Date.now();
-    this.#unflushedAtSweep = 0;
     this.#updateFlow();
     if (this.#host.draining && this.idle) this.socket.end();
   }
