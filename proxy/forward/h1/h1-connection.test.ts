@@ -53,6 +53,25 @@ function get(conn: H1Connection, path: string): { sent: Promise<void>; head: Pro
   return { sent, head, done };
 }
 
+describe('H1Connection > server closes', () => {
+  it('destroys an idle connection as soon as the server ends it, so the pool no longer picks it', async () => {
+    const socket = connect({ host: '127.0.0.1', port });
+    await once(socket, 'connect');
+    const conn = new H1Connection(socket, `127.0.0.1:${port}`);
+    const r = get(conn, '/idle-then-fin');
+    await r.sent;
+    const res = held.shift()!;
+    const serverSide = res.socket!;
+    res.end('ok');
+    assert.equal(await r.done, 'ok');
+    conn.idleFor(60_000);
+    // Runs after the connection's own 'end' listener, in the same emit: before the socket's 'close'.
+    const destroyedAtEnd = new Promise<boolean>((resolve) => socket.once('end', () => resolve(socket.destroyed)));
+    serverSide.end(); // the server's keep-alive timeout, as a FIN
+    assert.equal(await destroyedAtEnd, true, 'destroyed when the FIN is read');
+  });
+});
+
 describe('H1Connection > parser', () => {
   it('has none until the response arrives, gives it back when quiet (awaiting or idle), and parses every response whole', async () => {
     const socket = connect({ host: '127.0.0.1', port });

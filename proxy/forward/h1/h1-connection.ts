@@ -211,7 +211,10 @@ export class H1Connection implements ResponseEvents {
   };
 
   #onEnd(): void {
-    if (!this.#handler) return;
+    // The server closed an idle connection (its keep-alive timeout): destroy it now, so that the pool, which skips
+    // destroyed connections, cannot hand it a request in the moment before its 'close'; such a request would be
+    // written to a closed server and fail as sent, with no retry.
+    if (!this.#handler) return void this.socket.destroy();
     const failure = this.#parser.finish();
     if (failure) this.#fail(failure);
     else this.#maybeDone();
