@@ -26,6 +26,13 @@ after(() => {
   server.close();
 });
 
+/** A connection to the test server. */
+async function openConnection(): Promise<H1Connection> {
+  const socket = connect({ host: '127.0.0.1', port });
+  await once(socket, 'connect');
+  return new H1Connection(socket, `127.0.0.1:${port}`);
+}
+
 /** Sends one GET on `conn`; resolves with the body, or rejects with the request's error. */
 function get(conn: H1Connection, path: string): { sent: Promise<void>; head: Promise<void>; done: Promise<string> } {
   const sent = new Promise<void>((r) => (answered = r));
@@ -55,9 +62,8 @@ function get(conn: H1Connection, path: string): { sent: Promise<void>; head: Pro
 
 describe('H1Connection > server closes', () => {
   it('destroys an idle connection as soon as the server ends it, so the pool no longer picks it', async () => {
-    const socket = connect({ host: '127.0.0.1', port });
-    await once(socket, 'connect');
-    const conn = new H1Connection(socket, `127.0.0.1:${port}`);
+    const conn = await openConnection();
+    const socket = conn.socket;
     const r = get(conn, '/idle-then-fin');
     await r.sent;
     const res = held.shift()!;
@@ -74,9 +80,7 @@ describe('H1Connection > server closes', () => {
 
 describe('H1Connection > parser', () => {
   it('has none until the response arrives, gives it back when quiet (awaiting or idle), and parses every response whole', async () => {
-    const socket = connect({ host: '127.0.0.1', port });
-    await once(socket, 'connect');
-    const conn = new H1Connection(socket, `127.0.0.1:${port}`);
+    const conn = await openConnection();
     assert.ok(conn.parked, 'a fresh connection writes first and holds no parser');
 
     let r = get(conn, '/one');
@@ -110,9 +114,7 @@ describe('H1Connection > parser', () => {
   });
 
   it('keeps its parser while a response is half read', async () => {
-    const socket = connect({ host: '127.0.0.1', port });
-    await once(socket, 'connect');
-    const conn = new H1Connection(socket, `127.0.0.1:${port}`);
+    const conn = await openConnection();
     const r = get(conn, '/half');
     await r.sent;
     const res = held.shift()!;
