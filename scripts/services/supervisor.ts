@@ -92,29 +92,24 @@ class MemberDiedError extends Error {}
 
 async function spawnMembers(svc: ManagedService, dir: string, members: readonly string[], opts: StartOptions, st: State): Promise<void> {
   const exits = new Map<string, string>();
-  const exited = new Map<string, Promise<void>>();
   for (const m of members) {
     const child = launch(svc.launchSpec(dir, m, opts), true);
     if (child.pid === undefined) throw withLogs(svc, dir, `could not spawn member ${m}`);
     st.pids[m] = child.pid;
-    exited.set(m, new Promise((resolve) => child.once('exit', (code, signal) => resolve(void exits.set(m, `code ${code} signal ${signal}`)))));
+    child.once('exit', (code, signal) => exits.set(m, `code ${code} signal ${signal}`));
   }
   writeState(dir, st);
   let dead: string[] = [];
+  // The children's own exit events, not /proc: a live JVM under load was once reported gone by the /proc check (the
+  // run then killed it, and its exit status never came), which looked like a member dying with no output.
   const died = (): string | undefined => {
-    dead = deadMembers(dir, st);
+    dead = [...exits.keys()];
     return dead.length ? 'process exited' : undefined;
   };
   try {
     await pollUntil(() => svc.probe(), `${svc.name} readiness`, svc.readyTimeoutMs, 100, died);
   } catch (err) {
-    // /proc shows a dead member before Node reaps it: wait briefly for the exit status, so the error says how it ended.
-    // The timer stays ref'd: detached members are unref'd, so an unref'd timer here left the test process with an empty
-    // event loop and a pending promise (CI at 4f407fb) instead of this error and the second start.
-    let wait: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(dead.map((m) => exited.get(m))), new Promise((r) => (wait = setTimeout(r, 1_000)))]);
-    clearTimeout(wait);
-    const how = dead.map((m) => `${m}: ${exits.get(m) ?? 'exit status not seen'}`).join(', ');
+    const how = dead.map((m) => `${m}: ${exits.get(m)}`).join(', ');
     const e = withLogs(svc, dir, `${(err as Error).message}${how ? ` (${how})` : ''}`);
     await Promise.all(Object.values(st.pids).map((pid) => (isOurs(pid, dir) ? stopPid(pid, 'SIGKILL') : undefined)));
     rmSync(stateFile(dir), { force: true });
@@ -248,7 +243,9 @@ export async function restartMember(svc: ManagedService, member: string): Promis
     st.pids[member] = child.pid;
     writeState(dir, st);
     const probe = (): Promise<boolean> => (svc.probeMember ? svc.probeMember(member) : svc.probe());
-    const died = (): string | undefined => (isOurs(child.pid ?? 0, dir) ? undefined : `${member} exited`);
+    let exit: string | undefined;
+    child.once('exit', (code, signal) => (exit = `code ${code} signal ${signal}`));
+    const died = (): string | undefined => (exit ? `${member} exited (${exit})` : undefined);
     try {
       await pollUntil(probe, `${svc.name}/${member} rejoin`, svc.readyTimeoutMs, 100, died);
     } catch (err) {
