@@ -1,39 +1,16 @@
 // Proves group commit: one transaction per event-loop turn, acks only after COMMIT, failures isolated per append.
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { AppError, ErrorCode } from '../../../shared/errors.js';
-import { SqliteStore } from './sqlite-store.js';
-import type { SqliteStoreOptions } from './sqlite-options.js';
+import { useTempDatabase } from './testing/temp-database.js';
 
-let dir = '';
-let path = '';
-const opened: Array<{ close(): unknown }> = [];
-const open = (opts: Partial<SqliteStoreOptions> = {}): SqliteStore => {
-  const store = new SqliteStore({ path, retentionMs: 0, ...opts });
-  opened.push(store);
-  return store;
-};
+const tmp = useTempDatabase('gc');
+const open = tmp.open;
 /** A second connection, as another process would have. */
-const connect = (): Database.Database => {
-  const db = new Database(path);
-  opened.push(db);
-  return db;
-};
+const connect = (): Database.Database => tmp.track(new Database(tmp.path));
 const value = (s: string): Buffer => Buffer.from(s);
 const isCode = (code: ErrorCode) => (e: unknown) => e instanceof AppError && e.code === code;
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kateway-gc-'));
-  path = join(dir, 'store.db');
-});
-afterEach(async () => {
-  for (const o of opened.splice(0).reverse()) await o.close();
-  await rm(dir, { recursive: true, force: true });
-});
 
 describe('SqliteStore > group commit', () => {
   it('commits 64 concurrent single-message appends in one transaction', async () => {

@@ -1,29 +1,11 @@
 // Proves retention deletes by count and by age, moves `oldest`, and never lets offsets go back.
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { readExactly } from '../store.case.test.js';
-import { SqliteStore } from './sqlite-store.js';
-import type { SqliteStoreOptions } from './sqlite-options.js';
+import { useTempDatabase } from './testing/temp-database.js';
 
-let dir = '';
-const stores: SqliteStore[] = [];
-const open = (opts: Partial<SqliteStoreOptions>): SqliteStore => {
-  const store = new SqliteStore({ path: join(dir, 'store.db'), ...opts });
-  stores.push(store);
-  return store;
-};
+const open = useTempDatabase('ret').open;
 const batch = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ value: Buffer.from(`${prefix}${i}`) }));
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kateway-ret-'));
-});
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  await rm(dir, { recursive: true, force: true });
-});
 
 describe('SqliteStore > retention', () => {
   it('keeps maxMessagesPerPartition messages; a reader left behind resumes at the oldest', async () => {

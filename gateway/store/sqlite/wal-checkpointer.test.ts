@@ -1,21 +1,13 @@
 // Proves that the store's own connection never checkpoints the WAL (an fsync inside an append's COMMIT held the
 // event loop 15–20 ms), that the worker thread does, and that the data survives it.
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { SqliteStore } from './sqlite-store.js';
+import type { SqliteStore } from './sqlite-store.js';
+import { useTempDatabase } from './testing/temp-database.js';
 
-let dir = '';
-let path = '';
-const opened: Array<{ close(): unknown }> = [];
-const open = (checkpointIntervalMs: number): SqliteStore => {
-  const store = new SqliteStore({ path, retentionMs: 0, checkpointIntervalMs });
-  opened.push(store);
-  return store;
-};
+const tmp = useTempDatabase('wal');
+const open = (checkpointIntervalMs: number): SqliteStore => tmp.open({ checkpointIntervalMs });
 
 /** Appends about `pages` WAL pages: 4 KiB messages, 50 per append, one append per event-loop turn (one commit each). */
 async function fill(store: SqliteStore, topic: string, pages: number): Promise<number> {
@@ -30,7 +22,7 @@ async function fill(store: SqliteStore, topic: string, pages: number): Promise<n
 
 /** Frames now in the WAL, as another connection sees them (its PASSIVE checkpoint reports the WAL's length). */
 function walFrames(): number {
-  const db = new Database(path);
+  const db = new Database(tmp.path);
   try {
     const [r] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
     return r!.log;
@@ -38,15 +30,6 @@ function walFrames(): number {
     db.close();
   }
 }
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kateway-wal-'));
-  path = join(dir, 'store.db');
-});
-afterEach(async () => {
-  for (const o of opened.splice(0).reverse()) await o.close();
-  await rm(dir, { recursive: true, force: true });
-});
 
 describe('SqliteStore > WAL checkpoints on a worker thread', () => {
   it("appends never checkpoint on the store's connection: the WAL keeps growing past SQLite's 1,000-page auto-checkpoint", async () => {
@@ -79,7 +62,7 @@ describe('SqliteStore > WAL checkpoints on a worker thread', () => {
     while (last.checkpointed < last.walFrames) last = await store.checkpointer!.nextCheckpoint();
     await fill(store, 't', 100);
     assert.ok(walFrames() < 1000, `WAL frames ${walFrames()} after a complete checkpoint`);
-    const db = new Database(path, { readonly: true });
+    const db = new Database(tmp.path, { readonly: true });
     try {
       assert.equal(db.prepare('SELECT count(*) FROM messages').pluck().get(), n + 100);
     } finally {
