@@ -23,6 +23,7 @@ import { ensureKafka } from './lib/kafka-anchor.js';
 import type { StoreKind } from './lib/kateway-process.js';
 import { alternatingRounds, type Cell } from './lib/rounds.js';
 import { listeningPid } from './lib/listening-pid.js';
+import { summariseMixed } from './lib/mixed-summary.js';
 import { treeCpuUs } from './lib/proc-cpu.js';
 import { fmt } from './lib/stats.js';
 import { readProbes, stallsInWindow } from './lib/stall-report.js';
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
             cells.push({ id: `${store}|${path}|${mode}`, run, warm: () => run(1) });
           }
         }
-        await alternatingRounds(cells, {
+        const samples = await alternatingRounds(cells, {
           rounds: o.rounds,
           seconds: o.seconds,
           warmSeconds: 1,
@@ -130,6 +131,10 @@ async function main(): Promise<void> {
           },
           onError: (id, round, e) => process.stdout.write(`r${round} ${id}: ERROR ${e instanceof Error ? e.message : String(e)}\n`),
         });
+        for (const [id, rs] of samples) {
+          const m = summariseMixed(rs);
+          process.stdout.write(`${id.padEnd(28)} median of ${m.rounds}: e2e p99 ${fmt(m.p99, 2)} (${m.p99PerRound.map((p) => fmt(p, 1)).join(' · ')}) p50 ${fmt(m.p50, 2)} ms, lost ${m.lost}\n`);
+        }
       } finally {
         await stack.stop();
       }

@@ -3,7 +3,7 @@
 //
 // Usage: node dist/loadtest/bench.js [--quick] [--stores memory,sqlite,kafka] [--paths direct,proxy,haproxy]
 //   [--scenarios id,…] [--seconds 2] [--rounds 3] [--proxy-workers 2] [--idle 10000] [--idle-groups 1000]
-//   [--mixed-rate 1000] [--mixed-seconds 5] [--prefill N] [--budget 560] [--soak 300] [--no-memory] [--no-write]
+//   [--mixed-rate 1000] [--mixed-seconds 5] [--mixed-rounds 3] [--prefill N] [--budget 560] [--soak 300] [--no-memory] [--no-write]
 //   [--baseline DIST] [--proxy-prof DIR]
 // --baseline DIST: the kateway proxy built in DIST (another build's dist/) serves the `baseline` path in front of the
 // same gateway (add `baseline` to --paths), for A/B runs. --proxy-prof DIR: the kateway proxy's processes write V8 CPU
@@ -13,11 +13,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runMixed } from './clients/e2e-latency.js';
+import { runMixed, type MixedResult } from './clients/e2e-latency.js';
 import { runWsSubscribe } from './clients/ws-subscribe.js';
 import { readJsonKey, writeJsonKey, writeMdSection } from './lib/bench-docs.js';
 import { renderBench } from './lib/bench-report.js';
-import type { SubscribeMode } from './clients/mixed-subscriber.js';
 import { APP, BARE_ANCHORS, MIXED_ID_SUFFIX, mixedRun, PUB_TOPIC, SCENARIOS, SUB_TOPIC, bareRequest, groupNames, subPath, wrkRequest, type PathKind, type WrkScenario } from './lib/bench-scenarios.js';
 import { startStack, type Front, type Stack } from './lib/bench-stack.js';
 import type { BenchResult, MixedRow, WrkRow, WsRow } from './lib/bench-types.js';
@@ -25,6 +24,7 @@ import { ensureKafka, measureKafkaAnchor } from './lib/kafka-anchor.js';
 import { startBareProcess, type BareProcess, type StoreKind } from './lib/kateway-process.js';
 import { machineInfo } from './lib/machine.js';
 import { measureWrk, type WrkSample } from './lib/measure.js';
+import { mixedPlan, type MixedVariant } from './lib/mixed-plan.js';
 import { runMemoryCheck } from './lib/memory-check.js';
 import { prefill } from './lib/prefill.js';
 import { treeCpuUs } from './lib/proc-cpu.js';
@@ -54,6 +54,7 @@ function options() {
       'idle-groups': { type: 'string' },
       'mixed-rate': { type: 'string', default: '1000' },
       'mixed-seconds': { type: 'string' },
+      'mixed-rounds': { type: 'string', default: '3' },
       prefill: { type: 'string' },
       soak: { type: 'string' },
       'soak-rate': { type: 'string', default: '500' },
@@ -82,6 +83,8 @@ function options() {
     idleGroups: Number(v['idle-groups'] ?? Math.max(1, Math.round(idle / 10))),
     mixedRate: Number(v['mixed-rate']),
     mixedSeconds: Number(v['mixed-seconds'] ?? (quick ? 2 : 5)),
+    /** Rounds of the judged mixed rows (loadtest/lib/mixed-plan.ts); --quick: 1. */
+    mixedRounds: Number(v['mixed-rounds']),
     // Each subscribe run is a fresh group reading from the oldest message: the topic must outlast the fastest run.
     prefill: v.prefill ? Number(v.prefill) : quick ? 100_000 : 800_000,
     soak: v.soak ? Number(v.soak) : undefined,
@@ -163,28 +166,35 @@ function bareCells(o: BenchOptions, bare: BareProcess): Cell<WrkSample>[] {
 }
 
 /**
- * Mixed end-to-end latency (direct and through the kateway proxy; --quick: the proxy only), then WebSocket throughput on
- * one path (the proxy if there is one), last: it drains the pre-filled backlog.
+ * Mixed end-to-end latency (loadtest/lib/mixed-plan.ts: the judged rows in alternating rounds, the others once), then
+ * WebSocket throughput on one path (the proxy if there is one), last: it drains the pre-filled backlog.
  */
 async function wsAndMixed(o: BenchOptions, stack: Stack, ws: WsRow[], mixed: MixedRow[], seq: { n: number }): Promise<void> {
   const avail = (['direct', 'proxy'] as const).filter((p) => stack.fronts[p]);
-  // batch=1 long-polls on every path (--quick: the proxy's); chunked batch=100 long-polls and a WebSocket (not in
-  // --quick) through the proxy.
-  const variants: { path: 'direct' | 'proxy'; mode: SubscribeMode }[] = (o.quick ? avail.slice(-1) : avail).map((path) => ({ path, mode: 'longpoll' }));
-  const last = avail[avail.length - 1];
-  if (last) variants.push({ path: last, mode: 'chunked' });
-  if (!o.quick && last) variants.push({ path: last, mode: 'ws' });
-  for (const { path, mode } of variants) {
+  const plan = mixedPlan(stack.store, avail, o.mixedRounds, o.quick);
+  const rows = new Map<string, MixedRow>();
+  const cell = ({ path, mode }: MixedVariant): Cell<MixedResult> => {
+    const id = `${stack.store}|mixed-e2e${MIXED_ID_SUFFIX[mode]}|${path}`;
+    rows.set(id, { id, store: stack.store, path, mode, results: [], errors: [] });
     const front = stack.fronts[path]!;
-    const mid = `${stack.store}|mixed-e2e${MIXED_ID_SUFFIX[mode]}|${path}`;
-    try {
-      const r = await runMixed(mixedRun(front, mode, { topic: `mix${RUN}${++seq.n}`, group: `${RUN}m${seq.n}`, rate: o.mixedRate, seconds: o.mixedSeconds }));
-      mixed.push({ id: mid, store: stack.store, path, mode, result: r });
-      log(`  ${mid}: e2e p50 ${fmt(r.e2e.p50, 2)} p99 ${fmt(r.e2e.p99, 2)} p999 ${fmt(r.e2e.p999, 2)} ms, lost ${r.lost}, pub errors ${r.pubErrors}`);
-    } catch (e) {
-      mixed.push({ id: mid, store: stack.store, path, mode, error: e instanceof Error ? e.message : String(e) });
-    }
-  }
+    return { id, run: (seconds) => runMixed(mixedRun(front, mode, { topic: `mix${RUN}${++seq.n}`, group: `${RUN}m${seq.n}`, rate: o.mixedRate, seconds })) };
+  };
+  const runRounds = (cells: Cell<MixedResult>[], n: number) =>
+    alternatingRounds(cells, {
+      rounds: n,
+      seconds: o.mixedSeconds,
+      warmSeconds: 0,
+      // The wrk cells just warmed the store's gateway and proxy.
+      skipWarm: true,
+      onSample: (id, r, res) => {
+        rows.get(id)!.results.push(res);
+        log(`  r${r} ${id}: e2e p50 ${fmt(res.e2e.p50, 2)} p99 ${fmt(res.e2e.p99, 2)} p999 ${fmt(res.e2e.p999, 2)} ms, lost ${res.lost}, pub errors ${res.pubErrors}`);
+      },
+      onError: (id, r, e) => rows.get(id)!.errors.push(`round ${r}: ${e instanceof Error ? e.message : String(e)}`),
+    });
+  await runRounds(plan.repeated.map(cell), plan.rounds);
+  await runRounds(plan.once.map(cell), 1);
+  mixed.push(...rows.values());
   for (const path of avail.slice(-1)) {
     const front = stack.fronts[path]!;
     const id = `${stack.store}|sub-ws|${path}`;

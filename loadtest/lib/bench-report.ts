@@ -3,6 +3,8 @@
 import { MIXED_ID_SUFFIX, MIXED_SUBSCRIBERS } from './bench-scenarios.js';
 import type { BenchResult, WrkRow } from './bench-types.js';
 import { machineLine } from './machine.js';
+import { JUDGED_MODES, JUDGED_STORES } from './mixed-plan.js';
+import { summariseMixed } from './mixed-summary.js';
 import { soakLines } from './soak-report.js';
 import { fmt, fmtSpread } from './stats.js';
 
@@ -50,7 +52,7 @@ function change(now: number, prev: BenchResult | undefined, pick: (r: BenchResul
 }
 
 export function renderBench(res: BenchResult, prev: BenchResult | undefined): string {
-  const o = res.options as { quick: boolean; seconds: number; rounds: number; connections: number; proxyWorkers: number; prefill: number; mixedRate: number; mixedSeconds: number };
+  const o = res.options as { quick: boolean; seconds: number; rounds: number; connections: number; proxyWorkers: number; prefill: number; mixedRate: number; mixedSeconds: number; mixedRounds: number };
   const m = res.machine;
   const regressions: string[] = [];
   const L: string[] = [
@@ -104,26 +106,32 @@ export function renderBench(res: BenchResult, prev: BenchResult | undefined): st
   }
   if (res.mixed.length) {
     L.push(
-      `### Mixed publish + subscribe at a fixed offered rate: end-to-end latency (${fmt(o.mixedRate)} msgs/s for ${o.mixedSeconds} s, 100 B; one subscribing group)`,
+      `### Mixed publish + subscribe at a fixed offered rate: end-to-end latency (${fmt(o.mixedRate)} msgs/s for ${o.mixedSeconds} s per round, 100 B; one subscribing group)`,
       '',
       'The publisher (open loop) stamps the send time into each message; the subscriber measures receipt − stamp. They run in ' +
         'two processes; "generator delay" is the p99 event-loop delay of each (above a few ms the generator, not the server, lagged). ' +
         'batch=1 long-polls cost one proxied round trip per message; chunked batch=100 long-polls stream a record per message ' +
-        '(loadtest/README.md, "Mixed subscriber modes").',
+        '(loadtest/README.md, "Mixed subscriber modes"). The rows issue 5 judges (chunked and WebSocket through the proxy, ' +
+        `sqlite and kafka) run in ${o.mixedRounds} alternating rounds: one round's p99 rests on ~${fmt((o.mixedRate * o.mixedSeconds) / 100)} messages ` +
+        `and on ${m.nproc} shared CPUs swings with any single scheduling stall, so each round's p99 is listed and the median is judged; ` +
+        'the other latencies are medians of the rounds, max the largest, counts summed. The other rows run once.',
       '',
-      '| store | path | subscriber | delivered / published | e2e p50 / p99 / p999 / max ms | publish p50 / p99 ms | lost | dup | pub errors | generator delay pub / sub ms |',
-      '|---|---|---|---|---|---|---|---|---|---|',
+      '| store | path | subscriber | rounds | delivered / published | e2e p99 ms: median (each round) | e2e p50 / p999 / max ms | publish p50 / p99 ms | lost | dup | pub errors | generator delay pub / sub ms |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
     );
     for (const x of res.mixed) {
-      const r = x.result;
-      if (!r) {
-        L.push(`| ${x.store} | ${PATH_NAME[x.path]} | ${MIXED_SUBSCRIBERS[x.mode].label} | failed: ${(x.error ?? '').replace(/\s+/g, ' ').slice(0, 120)} | | | | | | |`);
+      const label = MIXED_SUBSCRIBERS[x.mode].label;
+      const failed = x.errors.length ? ` ⚠ ${x.errors.length} failed: ${(x.errors[0] ?? '').replace(/\s+/g, ' ').slice(0, 120)}` : '';
+      if (!x.results.length) {
+        L.push(`| ${x.store} | ${PATH_NAME[x.path]} | ${label} | 0 |${failed} | | | | | | | |`);
         continue;
       }
+      const m = summariseMixed(x.results);
+      const each = m.rounds > 1 ? ` (${m.p99PerRound.map((p) => fmt(p, 1)).join(' · ')})` : '';
       L.push(
-        `| ${x.store} | ${PATH_NAME[x.path]} | ${MIXED_SUBSCRIBERS[x.mode].label} | ${fmt(r.received)} / ${fmt(r.published)} | ${fmt(r.e2e.p50, 2)} / ${fmt(r.e2e.p99, 2)} / ${fmt(r.e2e.p999, 2)} / ${fmt(r.e2e.max, 1)} | ` +
-          `${fmt(r.pub.p50, 2)} / ${fmt(r.pub.p99, 2)} | ${r.lost} | ${r.duplicates} | ${r.pubErrors}${r.firstPubError ? ` (${r.firstPubError.slice(0, 80)})` : ''} | ` +
-          `${fmt(r.generator.publisher.p99, 1)} / ${fmt(r.generator.subscriber.p99, 1)} |`,
+        `| ${x.store} | ${PATH_NAME[x.path]} | ${label} | ${m.rounds}${failed} | ${fmt(m.received)} / ${fmt(m.published)} | **${fmt(m.p99, 2)}**${each} | ${fmt(m.p50, 2)} / ${fmt(m.p999, 2)} / ${fmt(m.max, 1)} | ` +
+          `${fmt(m.pubP50, 2)} / ${fmt(m.pubP99, 2)} | ${m.lost} | ${m.duplicates} | ${m.pubErrors}${m.firstPubError ? ` (${m.firstPubError.slice(0, 80)})` : ''} | ` +
+          `${fmt(m.generatorDelay.publisher, 1)} / ${fmt(m.generatorDelay.subscriber, 1)} |`,
       );
     }
     L.push('');
@@ -152,13 +160,20 @@ export function renderBench(res: BenchResult, prev: BenchResult | undefined): st
     const r = rows.find((x) => x.id === `${store}|pub-batch100|proxy`);
     L.push(`| batch publish through the proxy ≥ 100,000 msgs/s, ${store} | ${r ? `${fmt(r.msgsPerSec.median)} msgs/s` : 'not measured'} | ${r ? (r.msgsPerSec.median >= 100_000 ? 'met' : '**missed**') : '—'} |`);
   }
-  for (const store of ['sqlite', 'kafka']) {
+  for (const store of JUDGED_STORES) {
     for (const mode of ['longpoll', 'chunked', 'ws'] as const) {
-      const r = res.mixed.find((x) => x.id === `${store}|mixed-e2e${MIXED_ID_SUFFIX[mode]}|proxy`)?.result;
-      const how = MIXED_SUBSCRIBERS[mode].label;
-      if (!r && mode !== 'longpoll') continue;
-      const ok = r && r.e2e.p99 < 20 && r.lost === 0 && r.pubErrors === 0;
-      L.push(`| end-to-end p99 < 20 ms at ${fmt(o.mixedRate)} msgs/s through the proxy, ${store}, ${how} | ${r ? `p99 ${fmt(r.e2e.p99, 2)} ms, lost ${r.lost}` : 'not measured'} | ${r ? (ok ? 'met' : '**missed**') : '—'} |`);
+      const x = res.mixed.find((r) => r.id === `${store}|mixed-e2e${MIXED_ID_SUFFIX[mode]}|proxy`);
+      const judged = JUDGED_MODES.includes(mode);
+      if (!x && !judged) continue;
+      const m = x?.results.length ? summariseMixed(x.results) : undefined;
+      const target = `end-to-end p99 < 20 ms at ${fmt(o.mixedRate)} msgs/s through the proxy, ${store}, ${MIXED_SUBSCRIBERS[mode].label}`;
+      if (!m) {
+        L.push(`| ${target} | not measured | — |`);
+        continue;
+      }
+      const measured = m.rounds > 1 ? `median p99 ${fmt(m.p99, 2)} ms of ${m.rounds} rounds (${m.p99PerRound.map((p) => fmt(p, 1)).join(' · ')}), lost ${m.lost}` : `p99 ${fmt(m.p99, 2)} ms, lost ${m.lost}`;
+      const ok = m.p99 < 20 && m.lost === 0 && m.pubErrors === 0 && x!.errors.length === 0;
+      L.push(`| ${target} | ${measured} | ${judged ? (ok ? 'met' : '**missed**') : 'not judged (one proxied round trip per message)'} |`);
     }
   }
   if (mem) {

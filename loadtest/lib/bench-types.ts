@@ -42,8 +42,10 @@ export interface MixedRow {
   store: string;
   path: string;
   mode: SubscribeMode;
-  result?: MixedResult;
-  error?: string;
+  /** One result per round that completed (the judged rows run in several rounds, the others once). */
+  results: MixedResult[];
+  /** The error of each round that failed. */
+  errors: string[];
 }
 
 export interface BenchResult {
