@@ -3,6 +3,7 @@ import { RoundRobinPartitioner } from '../partitioner.js';
 import type { PartitionInfo, StoredMessage } from '../store.js';
 import { WaiterSet } from '../local/waiter-set.js';
 import type { TopicLog } from '../local/topic-log.js';
+import { RecentMessages } from './recent-messages.js';
 import type { PartitionRow, SqliteStatements } from './sqlite-statements.js';
 
 export class SqliteTopic implements TopicLog {
@@ -11,6 +12,8 @@ export class SqliteTopic implements TopicLog {
   readonly partitionCount: number;
   readonly waiters: WaiterSet;
   readonly unkeyed: RoundRobinPartitioner;
+  /** What this process just committed, for live readers (see RecentMessages). */
+  readonly recent: RecentMessages;
   /** `PRAGMA data_version` when the offsets were last loaded; another process's commit changes it. */
   seenVersion = -1;
   readonly #stmts: SqliteStatements;
@@ -28,6 +31,7 @@ export class SqliteTopic implements TopicLog {
     this.partitionCount = row.partitions;
     this.unkeyed = new RoundRobinPartitioner(row.rotationStart);
     this.waiters = new WaiterSet(() => hooks.onFirstWaiter(this));
+    this.recent = new RecentMessages(row.partitions);
     this.#stmts = stmts;
     this.#refresh = hooks.refresh;
     this.#oldest = new Array<number>(row.partitions).fill(0);
@@ -43,7 +47,9 @@ export class SqliteTopic implements TopicLog {
   }
 
   read(p: number, from: number, max: number, out: StoredMessage[]): void {
-    for (const [offset, timestamp, key, tag, value] of this.#stmts.selectMessages.all(this.id, p, from, max))
+    const held = this.recent.read(p, from, max, out);
+    if (held === max || (held > 0 && from + held >= this.#latest[p]!)) return;
+    for (const [offset, timestamp, key, tag, value] of this.#stmts.selectMessages.all(this.id, p, from + held, max - held))
       out.push({ partition: p, offset, key, tag, value, timestamp });
   }
 

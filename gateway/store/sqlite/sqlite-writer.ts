@@ -131,6 +131,11 @@ export class SqliteWriter {
     const touched: Touched = new Map();
     const results = this.#transaction(batch, touched);
     this.stats.transactions += 1;
+    // Before the wake-ups below: the woken fetches read these from memory.
+    for (let i = 0; i < batch.length; i++) {
+      const w = batch[i]!;
+      if (w.kind === 'append') keepRecent(w.write, results[i]!);
+    }
     for (const [topic, next] of touched) {
       for (let p = 0; p < next.length; p++) if (next[p]! >= 0) topic.advance(p, next[p]!);
       topic.waiters.wakeAll();
@@ -181,6 +186,16 @@ export class SqliteWriter {
     for (const [topic, next] of touched)
       for (let p = 0; p < next.length; p++) if (next[p]! >= 0) s.setNextOffset.run(next[p]!, topic.id, p);
     return results;
+  }
+}
+
+/** Hands a committed append to its topic's RecentMessages while a fetch of the topic waits; else leaves a gap there. */
+function keepRecent({ topic, messages, keys, timestamp }: AppendWrite, positions: Position[]): void {
+  const live = topic.waiters.size > 0;
+  for (let j = 0; j < messages.length; j++) {
+    const { partition, offset } = positions[j]!;
+    if (!live) topic.recent.forget(partition);
+    else topic.recent.add({ partition, offset, key: keys[j]!, tag: messages[j]!.tag ?? null, value: messages[j]!.value, timestamp });
   }
 }
 
