@@ -15,6 +15,8 @@ export type StoreSettings =
       produceTimeoutMs?: number;
       /** The Kafka library that produces (default platformatic); admin and consumers use kafkajs either way. */
       producer?: 'platformatic' | 'kafkajs';
+      /** Consumer tuning: after a fetch that brought records, the hold before the next fetch, ms (default 5). */
+      client?: { fetchPacingMs?: number };
     };
 
 /** Where apps, secrets and permissions come from. */

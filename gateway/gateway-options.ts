@@ -17,6 +17,7 @@ export const gatewayFlags = {
   'kafka-replication': { type: 'string' },
   'kafka-produce-timeout-ms': { type: 'string' },
   'kafka-producer': { type: 'string' },
+  'kafka-fetch-pacing-ms': { type: 'string' },
   zk: { type: 'string' },
   'registry-dir': { type: 'string' },
   tenants: { type: 'string' },
@@ -58,6 +59,11 @@ export function gatewayConfigFrom(argv: string[], env: NodeJS.ProcessEnv): Gatew
       produceTimeoutMs: int('kafka-produce-timeout-ms', 'KATEWAY_KAFKA_PRODUCE_TIMEOUT_MS') ?? 5_000,
       producer,
     };
+    const fetchPacingMs = int('kafka-fetch-pacing-ms', 'KATEWAY_KAFKA_FETCH_PACING_MS');
+    if (fetchPacingMs !== undefined) {
+      if (fetchPacingMs < 0) throw new Error('--kafka-fetch-pacing-ms must be >= 0');
+      store.client = { fetchPacingMs };
+    }
   } else throw new Error(`--store must be memory, sqlite or kafka, got ${JSON.stringify(storeKind)}`);
 
   const zk = pick('zk', 'KATEWAY_ZK');

@@ -123,4 +123,11 @@ export interface KafkaClient {
 }
 
 /** The produce half of a KafkaClient: the store may take it from another library than the rest. */
-export type RecordProducer = Pick<KafkaClient, 'produce' | 'close'>;
+export type RecordProducer = Pick<KafkaClient, 'produce' | 'close'> & {
+  /**
+   * The broker `produce` sends a partition's records to now, from the producer's cached metadata (no request);
+   * undefined when it does not know. Absent: the producer does not say (the store then keeps one request in
+   * flight per partition instead of per leader).
+   */
+  leaderOf?(topic: string, partition: number): number | undefined;
+};

@@ -96,6 +96,30 @@ describe('KafkaStore > Kafka behaviour', { timeout: 300_000 }, () => {
     await reader.close();
   });
 
+  it('a reader holds the fetch after one that brought records for fetchPacingMs, then reads what came meanwhile', async () => {
+    const paceMs = 400;
+    const paced = await newStore({ client: { fetchPacingMs: paceMs } });
+    try {
+      const topic = randomTopic();
+      await paced.createTopic(topic, { partitions: 4 });
+      const reader = await paced.openReader(topic, randomGroup(), { reset: 'newest' });
+      await paced.append(topic, [{ value: Buffer.from('first') }]);
+      const first = await reader.fetch(10, 10_000);
+      const heldFrom = performance.now();
+      // Two partitions' records arrive during the hold: the next fetch brings both, and not before the hold ends.
+      await Promise.all([paced.append(topic, [{ value: Buffer.from('a'), key: 'k1' }]), paced.append(topic, [{ value: Buffer.from('b'), key: 'k2' }])]);
+      const later: StoredMessage[] = [];
+      while (later.length < 2) later.push(...(await reader.fetch(10, 10_000)));
+      const waited = performance.now() - heldFrom;
+      assert.deepEqual(first.map((m) => m.value.toString()), ['first']);
+      assert.deepEqual(later.map((m) => m.value.toString()).sort(), ['a', 'b']);
+      assert.ok(waited >= paceMs - 50, `the next fetch left ${waited.toFixed(0)} ms after the first delivery (hold ${paceMs} ms)`);
+      await reader.close();
+    } finally {
+      await paced.close();
+    }
+  });
+
   it('two readers of one group split the partitions and deliver each message once', async () => {
     const topic = randomTopic();
     const group = randomGroup();

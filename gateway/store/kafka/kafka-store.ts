@@ -36,7 +36,7 @@ export interface KafkaStoreOptions {
   reader?: KafkaReaderOptions;
   /** Limits of the per-partition request coalescing (see produce-batcher.ts). */
   batching?: ProduceBatcherOptions;
-  /** Tuning passed to the clients (timeouts and produce retries to both; consumer heartbeat/session/fetch wait to kafkajs). */
+  /** Tuning passed to the clients (timeouts and produce retries to both; consumer heartbeat/session/fetch wait/fetch pacing to kafkajs). */
   client?: Omit<KafkajsClientOptions, 'brokers' | 'clientId' | 'log'>;
   /**
    * The library that produces (default 'platformatic': @platformatic/kafka, about 3× less CPU per record than
@@ -112,7 +112,9 @@ export class KafkaStore implements Store {
     this.#topics = new TopicCache(() => this.#client.topicPartitionCounts(), { now });
     this.#breaker = new CircuitBreaker({ ...opts.breaker, now });
     const timeoutMs = this.#produceTimeoutMs;
-    this.#batcher = new ProduceBatcher((topic, records, acks) => this.#producer.produce(topic, records, { acks, timeoutMs }), opts.batching);
+    // One request in flight per partition leader when the producer says where partitions go (produce-batcher.ts).
+    const leaderOf = this.#producer.leaderOf?.bind(this.#producer);
+    this.#batcher = new ProduceBatcher((topic, records, acks) => this.#producer.produce(topic, records, { acks, timeoutMs }), { leaderOf, ...opts.batching });
   }
 
   /** The publish breaker's state (metrics, /status, tests). */

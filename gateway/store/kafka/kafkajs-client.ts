@@ -15,6 +15,7 @@ import {
   type ProduceRequest,
   type TopicPartitionOffsets,
 } from './kafka-client.js';
+import { FetchPacer } from './fetch-pacer.js';
 
 // kafkajs is CommonJS: its named exports are only reachable through the default import under NodeNext.
 const { Kafka: KafkaCtor, logLevel } = kafkajs;
@@ -37,6 +38,11 @@ export interface KafkajsClientOptions {
    * long when every partition is paused, so it bounds how late a resume takes effect.
    */
   fetchMaxWaitMs?: number;
+  /**
+   * After a fetch that brought records, how long a consumer holds its next fetch, ms (default 5; 0: no hold).
+   * At most this much added latency, for at most 1,000 / fetchPacingMs fetches a second (fetch-pacer.ts).
+   */
+  fetchPacingMs?: number;
   log: Logger;
 }
 
@@ -61,6 +67,7 @@ export class KafkajsClient implements KafkaClient {
       sessionTimeoutMs: opts.sessionTimeoutMs ?? 10_000,
       heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 1_000,
       fetchMaxWaitMs: opts.fetchMaxWaitMs ?? 500,
+      fetchPacingMs: opts.fetchPacingMs ?? 5,
     };
     this.#log = opts.log;
     this.#kafka = new KafkaCtor({
@@ -187,7 +194,8 @@ export class KafkajsClient implements KafkaClient {
       maxWaitTimeInMs: this.#opts.fetchMaxWaitMs,
       retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000, restartOnFailure: async () => true },
     });
-    const gc: KafkajsGroupConsumer = new KafkajsGroupConsumer(consumer, opts, handlers, () => this.#consumers.delete(gc));
+    const pacer = new FetchPacer(this.#opts.fetchPacingMs);
+    const gc: KafkajsGroupConsumer = new KafkajsGroupConsumer(consumer, opts, handlers, pacer, () => this.#consumers.delete(gc));
     this.#consumers.add(gc);
     return gc;
   }
@@ -223,19 +231,27 @@ export class KafkajsClient implements KafkaClient {
   }
 }
 
+/**
+ * kafkajs workers per consumer: a fetch's batches beyond this many wait for a worker, up to one pacing hold each.
+ * Every fetch wakes each worker once (~1 µs each), so this is not the topic's largest possible partition count.
+ */
+const PARTITIONS_HANDLED_AT_ONCE = 32;
+
 /** One kafkajs consumer, subscribed to one topic, fed to the store's handlers. */
 class KafkajsGroupConsumer implements GroupConsumer {
   readonly #consumer: Consumer;
   readonly #topic: string;
   readonly #opts: GroupConsumerOptions;
   readonly #h: GroupConsumerHandlers;
+  readonly #pacer: FetchPacer;
   readonly #onClosed: () => void;
   #closing: Promise<void> | null = null;
   /** Joined and not crashed since: kafkajs silently drops a commit made while its runner is down. */
   #member = false;
 
-  constructor(consumer: Consumer, opts: GroupConsumerOptions, h: GroupConsumerHandlers, onClosed: () => void) {
+  constructor(consumer: Consumer, opts: GroupConsumerOptions, h: GroupConsumerHandlers, pacer: FetchPacer, onClosed: () => void) {
     this.#consumer = consumer;
+    this.#pacer = pacer;
     this.#topic = opts.topic;
     this.#opts = opts;
     this.#h = h;
@@ -261,6 +277,9 @@ class KafkajsGroupConsumer implements GroupConsumer {
       await this.#consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: true,
+        // kafkajs fetches again only once every batch of a fetch was handled: the batches of one fetch run side by side,
+        // so that each hands its records on at once and the pacer's hold is paid once per fetch, not once per batch.
+        partitionsConsumedConcurrently: this.#pacer.paces ? PARTITIONS_HANDLED_AT_ONCE : 1,
         eachBatch: async ({ batch, isStale }) => {
           // A stale batch predates a pending seek: the next fetch starts where the seek says.
           if (batch.messages.length === 0 || isStale()) return;
@@ -274,6 +293,7 @@ class KafkajsGroupConsumer implements GroupConsumer {
             timestamp: Number(m.timestamp),
           }));
           h.onRecords(records);
+          await this.#pacer.hold();
         },
       });
     } catch (e) {

@@ -56,6 +56,11 @@ export class PlatformaticProducer implements RecordProducer {
     }));
   }
 
+  leaderOf(topic: string, partition: number): number | undefined {
+    const leader = this.#producer.currentMetadata?.topics.get(topic)?.partitions[partition]?.leader;
+    return leader === undefined || leader < 0 ? undefined : leader;
+  }
+
   /** The records as messages, in groups by the partition leader the producer's metadata names (one group without metadata). */
   #splitByLeader(topic: string, records: ProduceRecord[]): Message[][] {
     const partitions = this.#producer.currentMetadata?.topics.get(topic)?.partitions;

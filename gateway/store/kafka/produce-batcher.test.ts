@@ -232,4 +232,55 @@ describe('ProduceBatcher', () => {
     calls[1]!.resolve(1);
     assert.deepEqual(await queued, [1]);
   });
+
+  it('with leaders known, a busy leader\'s other partitions queue for its next request; another leader\'s go at once', async () => {
+    const { calls, send } = scriptedSend(true);
+    // Partitions 0-3 on broker 1, 4-7 on broker 2; the send makes one request per partition, so calls show each lane.
+    const b = new ProduceBatcher(send, { leaderOf: (_t, p) => (p < 4 ? 1 : 2) });
+    const a0 = b.append('t', 0, -1, recs(0, 'a'), 1000);
+    await nextTurn();
+    assert.equal(calls.length, 1);
+    const a1 = b.append('t', 1, -1, recs(1, 'b'), 1000);
+    const a2 = b.append('t', 2, -1, recs(2, 'c'), 1000);
+    const a4 = b.append('t', 4, -1, recs(4, 'd'), 1000);
+    await nextTurn();
+    assert.deepEqual(calls.slice(1).map((c) => c.partitions), [[4]], 'broker 2 is idle: its partition leaves; broker 1\'s wait');
+    calls[0]!.resolve(10);
+    assert.deepEqual(await a0, [10]);
+    await nextTurn();
+    assert.deepEqual(calls.slice(2).map((c) => c.values), [['b'], ['c']], 'both queued partitions of broker 1 leave together once it answered');
+    calls[2]!.resolve(20);
+    calls[3]!.resolve(30);
+    calls[1]!.resolve(40);
+    assert.deepEqual([await a1, await a2, await a4], [[20], [30], [40]]);
+  });
+
+  it('a partition whose leader is unknown keeps a request of its own in flight, as without leaders', async () => {
+    const { calls, send } = scriptedSend(true);
+    const b = new ProduceBatcher(send, { leaderOf: () => undefined });
+    const a0 = b.append('t', 0, -1, recs(0, 'a'), 1000);
+    await nextTurn();
+    const a1 = b.append('t', 1, -1, recs(1, 'b'), 1000);
+    await nextTurn();
+    assert.deepEqual(calls.map((c) => c.partitions), [[0], [1]]);
+    calls[0]!.resolve(1);
+    calls[1]!.resolve(2);
+    assert.deepEqual([await a0, await a1], [[1], [2]]);
+  });
+
+  it('a failed request frees its leader: the partitions queued behind it are sent next', async () => {
+    const { calls, send } = scriptedSend(true);
+    const b = new ProduceBatcher(send, { leaderOf: () => 1 });
+    const a0 = b.append('t', 0, -1, recs(0, 'a'), 1000);
+    await nextTurn();
+    const a1 = b.append('t', 1, -1, recs(1, 'b'), 1000);
+    await nextTurn();
+    assert.equal(calls.length, 1, 'partition 1 waits behind partition 0 on the same leader');
+    calls[0]!.reject(new Error('leader gone'));
+    await assert.rejects(a0, /leader gone/);
+    await nextTurn();
+    assert.deepEqual(calls[1]!.values, ['b']);
+    calls[1]!.resolve(7);
+    assert.deepEqual(await a1, [7]);
+  });
 });
