@@ -153,7 +153,7 @@ function reportStalls(windows: readonly { id: string; round: number; from: numbe
     process.stdout.write(`r${w.round} ${w.id}: ${slow.e2e.length} deliveries and ${slow.pub.length} publishes slower than ${SLOW_MS} ms\n`);
     for (const s of stallsInWindow(probes, w.from, w.to, slow.e2e)) {
       process.stdout.write(
-        `    ${s.name.padEnd(36)} stalls ${s.stalls.count} (total ${s.stalls.totalMs}, max ${s.stalls.maxMs} ms), ` +
+        `    ${s.name.padEnd(36)} stalls ${s.stalls.count} (total ${s.stalls.totalMs}, max ${s.stalls.maxMs} ms, CPU used meanwhile ${fmt(s.stalls.cpuMs)} ms), ` +
           `GC ≥ 1 ms ${s.gc.count} (total ${s.gc.totalMs}, max ${s.gc.maxMs} ms); overlaps ${s.overlapPct} % of the slow deliveries\n`,
       );
     }

@@ -1,7 +1,9 @@
 // Diagnostic preload (`node --import=<dist>/loadtest/lib/stall-probe.js`, or through NODE_OPTIONS so that every child
 // process loads it): records when this process's event loop stalled and when V8 paused for GC, with wall-clock times,
 // so that latency outliers of a benchmark can be matched to the process that was not running at that moment.
-// Writes `<STALL_PROBE_DIR>/<pid>.jsonl` at exit: {"pid","argv","stalls":[[atMs, gapMs]…],"gc":[[atMs, ms, kind]…]}.
+// Writes `<STALL_PROBE_DIR>/<pid>.jsonl` at exit: {"pid","argv","stalls":[[atMs, gapMs, cpuMs]…],"gc":[[atMs, ms, kind]…]}.
+// cpuMs is the CPU time the whole process (all its threads) used during the stall: about gapMs when the loop was
+// busy (a long task, a GC), about 0 when it was not running at all (waiting for a CPU, or blocked in a system call).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
@@ -12,15 +14,22 @@ const STALL_MS = Number(process.env['STALL_PROBE_MS'] ?? 5);
 const TICK_MS = 1;
 
 if (dir) {
-  const stalls: [number, number][] = [];
+  const stalls: [number, number, number][] = [];
+  const cpuMs = (): number => {
+    const c = process.cpuUsage();
+    return (c.user + c.system) / 1000;
+  };
+  let lastCpu = cpuMs();
   const gc: [number, number, string][] = [];
   const wall = (): number => performance.timeOrigin + performance.now();
   let last = performance.now();
   const timer = setInterval(() => {
     const now = performance.now();
     const gap = now - last - TICK_MS;
-    if (gap > STALL_MS) stalls.push([Math.round(wall() - gap), Math.round(gap)]);
+    const cpu = cpuMs();
+    if (gap > STALL_MS) stalls.push([Math.round(wall() - gap), Math.round(gap), Math.round(cpu - lastCpu)]);
     last = now;
+    lastCpu = cpu;
   }, TICK_MS);
   timer.unref();
   const kinds: Record<number, string> = {

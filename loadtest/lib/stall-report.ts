@@ -6,15 +6,16 @@ import { basename, join } from 'node:path';
 interface ProbeFile {
   pid: number;
   argv: string;
-  stalls: [number, number][];
+  /** [wall-clock ms, gap ms, CPU ms the process used meanwhile] (files of older probes lack the CPU). */
+  stalls: [number, number, number?][];
   gc: [number, number, string][];
 }
 
 export interface ProcessStalls {
   /** Script and role, e.g. "kateway.js gateway", "mixed-process.js pub", with the pid. */
   name: string;
-  /** Stalls inside the window: count, total and largest ms. */
-  stalls: { count: number; totalMs: number; maxMs: number };
+  /** Stalls inside the window: count, total and largest ms, and the CPU ms the process used during them. */
+  stalls: { count: number; totalMs: number; maxMs: number; cpuMs: number };
   gc: { count: number; totalMs: number; maxMs: number };
   /** Share of the slow messages whose flight overlapped a stall or GC pause of this process. */
   overlapPct: number;
@@ -39,8 +40,9 @@ const label = (p: ProbeFile): string => {
 export function stallsInWindow(probes: readonly ProbeFile[], from: number, to: number, slow: readonly [number, number][]): ProcessStalls[] {
   const out: ProcessStalls[] = [];
   for (const p of probes) {
+    const stalls = p.stalls.filter(([at]) => at >= from && at <= to);
     const pauses: [number, number][] = [
-      ...p.stalls.filter(([at]) => at >= from && at <= to),
+      ...stalls.map(([at, ms]): [number, number] => [at, ms]),
       ...p.gc.filter(([at]) => at >= from && at <= to).map(([at, ms]): [number, number] => [at, ms]),
     ];
     if (pauses.length === 0) continue;
@@ -52,7 +54,7 @@ export function stallsInWindow(probes: readonly ProbeFile[], from: number, to: n
     const overlapping = slow.filter(([t, d]) => pauses.some(([at, ms]) => at < t + d && at + ms > t)).length;
     out.push({
       name: label(p),
-      stalls: sum(p.stalls.filter(([at]) => at >= from && at <= to)),
+      stalls: { ...sum(stalls.map(([at, ms]): [number, number] => [at, ms])), cpuMs: Math.round(stalls.reduce((t, x) => t + (x[2] ?? NaN), 0)) },
       gc: sum(p.gc.filter(([at]) => at >= from && at <= to).map(([at, ms]): [number, number] => [at, ms])),
       overlapPct: slow.length ? Math.round((overlapping / slow.length) * 100) : 0,
     });
