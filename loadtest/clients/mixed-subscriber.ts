@@ -2,9 +2,9 @@
 // stamped message.
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Pool } from 'undici';
 import WebSocket from 'ws';
 import { decodeBinaryRecords } from '../../gateway/sub/record-codec.js';
+import { KeepaliveGetter } from './keepalive-getter.js';
 import { nowMs } from './wall-clock.js';
 
 export interface SubscriberOptions {
@@ -54,7 +54,6 @@ export class MixedSubscriber {
   readonly #storedToReceived: number[] = [];
   readonly #loops: Promise<void>[] = [];
   readonly #sockets: WebSocket[] = [];
-  #pool: Pool | undefined;
   #duplicates = 0;
   /** Messages stamped before this are left over from an earlier run on a reused topic (Kafka keeps topics). */
   readonly #since = nowMs();
@@ -80,7 +79,6 @@ export class MixedSubscriber {
     this.#stop.abort();
     for (const ws of this.#sockets) ws.terminate();
     await Promise.allSettled(this.#loops);
-    await this.#pool?.destroy().catch(() => undefined);
     return {
       received: this.#seen.size,
       duplicates: this.#duplicates,
@@ -129,23 +127,20 @@ export class MixedSubscriber {
 
   #startPolls(): void {
     const o = this.#o;
-    const pool = new Pool(o.subUrl, { connections: o.subscribers + 4, pipelining: 1, bodyTimeout: 0, headersTimeout: 0 });
-    this.#pool = pool;
     const chunked = o.mode === 'chunked';
     const batch = chunked ? `&batch=${o.batch ?? 100}` : '';
     const path = `/v1/msgs/${o.appid}/${o.topic}/${o.ver}?group=${encodeURIComponent(o.group)}&reset=oldest${batch}`;
-    const headers = { Appid: o.appid, Subkey: o.subkey };
     const signal = this.#stop.signal;
     const poll = async (): Promise<void> => {
+      const getter = new KeepaliveGetter(o.subUrl, { Appid: o.appid, Subkey: o.subkey });
+      signal.addEventListener('abort', () => getter.close(), { once: true });
       while (!signal.aborted) {
         try {
-          const r = await pool.request({ method: 'GET', path, headers, signal });
-          if (r.statusCode === 200 && chunked) await this.#readRecords(r.body);
-          else {
-            const text = await r.body.text();
-            if (r.statusCode === 200) this.#onMessage(text);
-          }
-          if (r.statusCode !== 200 && r.statusCode !== 204) await sleep(100);
+          const body: Buffer[] = [];
+          const records = chunked ? this.#recordReader() : undefined;
+          const status = await getter.get(path, records ?? ((piece) => body.push(piece)));
+          if (status === 200 && !chunked) this.#onMessage(Buffer.concat(body).toString());
+          if (status !== 200 && status !== 204) await sleep(100);
         } catch {
           if (!signal.aborted) await sleep(100);
         }
@@ -154,14 +149,14 @@ export class MixedSubscriber {
     for (let s = 0; s < o.subscribers; s++) this.#loops.push(poll());
   }
 
-  /** Times every record of a chunked response when the chunk carrying its last byte arrives. */
-  async #readRecords(body: AsyncIterable<Buffer>): Promise<void> {
+  /** For one chunked response: times every record when the piece of the body carrying its last byte is read. */
+  #recordReader(): (piece: Buffer) => void {
     let rest: Buffer = Buffer.alloc(0);
-    for await (const chunk of body) {
+    return (piece) => {
       const at = nowMs();
-      const decoded = decodeBinaryRecords(rest.length ? Buffer.concat([rest, chunk]) : chunk);
+      const decoded = decodeBinaryRecords(rest.length ? Buffer.concat([rest, piece]) : piece);
       for (const rec of decoded.records) this.#onMessage(rec.value.toString(), at);
       rest = decoded.rest;
-    }
+    };
   }
 }
