@@ -38,7 +38,10 @@ export interface UpstreamConfig {
   client: 'native' | 'undici';
   /** TCP connect timeout, ms (default 1,000, as ehaproxy). */
   connectTimeoutMs: number;
-  /** Idle keep-alive of pooled gateway connections, ms (default 4,000; the gateway's Keep-Alive hint wins if shorter). */
+  /**
+   * Idle keep-alive of pooled gateway connections, ms (default 30,000; the gateway's Keep-Alive hint, less 1 s, wins
+   * if shorter; kateway's gateway says 65 s). Clients that come in bursts find their gateway connections still open.
+   */
   keepAliveTimeoutMs: number;
   /** Most pooled connections per gateway listener (default 1,024). Keep it >= maxInflightPerHost: a long poll holds a
    * connection for up to 30 s, and requests beyond the connections wait in the pool. */
@@ -153,7 +156,7 @@ export const defaults = {
   upstream: {
     client: 'native',
     connectTimeoutMs: 1_000,
-    keepAliveTimeoutMs: 4_000,
+    keepAliveTimeoutMs: 30_000,
     connectionsPerHost: 1_024,
     maxInflightPerHost: 1_024,
     pubTimeoutMs: 30_000,

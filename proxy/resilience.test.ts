@@ -148,6 +148,29 @@ describe('client aborts', () => {
   });
 });
 
+describe('client aborts > publishes', () => {
+  it('lets a publish the gateway has whole finish when its client goes, and keeps the gateway connection', async () => {
+    h = await startHarness(1);
+    const g = h.gateways[0]!;
+    const { connect } = await import('node:net');
+    const s = connect(h.proxy.address.port, '127.0.0.1');
+    await new Promise((r) => s.once('connect', r));
+    s.write('POST /v1/msgs/orders/v1 HTTP/1.1\r\nHost: x\r\nx-hold: p1\r\nContent-Length: 5\r\n\r\nhello');
+    await g.held('p1');
+    s.destroy();
+    await waitFor(() => h!.proxy.status().front.clientAborts === 1, 3_000, 'the client abort to be seen');
+    g.release('p1');
+    await waitFor(() => h!.proxy.status().gateways[0]!.listeners.pub!.currentSessions === 0, 3_000, 'the publish to finish upstream');
+    assert.equal(g.abandoned, 0, 'the gateway answered the publish in full');
+    assert.equal((await pub(h)).status, 201);
+    assert.equal(g.count('pub'), 2);
+    assert.equal(g.connections.pub, 1, 'the next publish went over the same gateway connection');
+    const st = h.proxy.status().gateways[0]!.listeners.pub!;
+    assert.equal(st.sendErrors, 0);
+    assert.equal(st.ejected, false);
+  });
+});
+
 describe('client aborts > uploads', () => {
   it('does not hold a client that vanishes mid-upload against the gateway', async () => {
     h = await startHarness(1, { health: { consecutiveLocalFailures: 1 } });

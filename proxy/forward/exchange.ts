@@ -28,6 +28,9 @@ export interface ExchangeEnv {
  * The UpstreamHandler of one client request: response headers and body chunks go straight to the client response
  * with no intermediate stream. `onConnect` is the signal that the request was handed to a connection; before it,
  * nothing reached the gateway, so only then may the request go to another gateway (a publish is never sent twice).
+ * A client that goes away aborts the upstream request, except a publish already handed over whole (its body was
+ * buffered): aborting it would not un-publish it, only cost a gateway connection, so its answer is read and dropped
+ * and the connection stays pooled. A long-poll is always aborted (the gateway then releases its group session).
  */
 export class Exchange implements UpstreamHandler, ClientBound {
   readonly req: FrontRequest;
@@ -40,9 +43,13 @@ export class Exchange implements UpstreamHandler, ClientBound {
   readonly #env: ExchangeEnv;
   readonly #opts: UpstreamRequest;
   #bodyBytes: number;
+  /** The body is a Buffer or absent: once onConnect has returned, the connection has every byte of the request. */
+  readonly #wholeOnSend: boolean;
   #sent = false;
   #abort: ((err?: Error) => void) | undefined;
   #clientGone = false;
+  /** Left to finish after its client went: the response is read and dropped. */
+  #detached = false;
   #status = 0;
   #resume: (() => void) | undefined;
   #onDrain: (() => void) | undefined;
@@ -62,6 +69,7 @@ export class Exchange implements UpstreamHandler, ClientBound {
     this.res = res;
     this.key = key;
     this.#bodyBytes = Buffer.isBuffer(body) ? body.length : 0;
+    this.#wholeOnSend = body === null || Buffer.isBuffer(body);
     const cl = req.known['content-length'];
     this.#opts = {
       method: req.method,
@@ -75,9 +83,15 @@ export class Exchange implements UpstreamHandler, ClientBound {
     req.watch(this);
   }
 
-  /** The client connection closed before the response completed: stop the upstream request too. */
+  /** The client connection closed before the response completed: stop the upstream request too, unless left to finish. */
   clientGone(): void {
     this.#clientGone = true;
+    if (this.#sent && this.#wholeOnSend && this.host!.service === 'pub') {
+      this.#detached = true; // finishes without its client
+      this.host!.stats.clientAborts++;
+      this.#env.front.clientAborts++;
+      return;
+    }
     this.#abort?.(new Error('client went away'));
   }
 
@@ -107,6 +121,7 @@ export class Exchange implements UpstreamHandler, ClientBound {
     this.#status = status;
     this.#resume = resume;
     this.host!.stats.responses[(status / 100) | 0]!++;
+    if (this.#detached) return true; // nobody to answer
     if (this.#env.draining) this.res.shouldKeepAlive = false; // the response then says Connection: close and the connection ends
     try {
       this.res.writeHead(status, statusText, headers);
@@ -119,12 +134,13 @@ export class Exchange implements UpstreamHandler, ClientBound {
   }
 
   onData(chunk: Buffer): boolean {
+    if (this.#detached) return true;
     this.host!.stats.bytesOut += chunk.length;
     return this.#flowing(this.res.write(chunk));
   }
 
   onReadEnd(): boolean {
-    return this.#flowing(this.res.flush());
+    return this.#detached || this.#flowing(this.res.flush());
   }
 
   /** Client slower than the gateway: the upstream connection stops reading until the client drains (chunked sub batches). */
@@ -145,13 +161,14 @@ export class Exchange implements UpstreamHandler, ClientBound {
     const h = this.host!;
     h.inflight--;
     this.req.watch(undefined);
-    this.res.end();
+    if (!this.#detached) this.res.end();
     this.#env.report(h, this.#status >= 500 ? '5xx' : 'ok');
   }
 
   onError(err: Error): void {
     const h = this.host!;
     h.inflight--;
+    if (this.#detached) return; // counted as a client abort when its client went; nobody to answer
     const env = this.#env;
     // A client that vanished mid-upload fails the request body first: not the gateway's fault.
     const kind = classifyFailure(err, this.#sent, this.#clientGone || this.req.socket.destroyed);

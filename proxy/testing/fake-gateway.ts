@@ -31,6 +31,8 @@ export class FakeGateway {
   alive = true;
   /** Requests whose connection closed before they were answered (the proxy gave up on them). */
   abandoned = 0;
+  /** TCP connections accepted, per listener. */
+  readonly connections: Record<Service, number> = { pub: 0, sub: 0, man: 0 };
   readonly #servers = new Map<Service, Server>();
   readonly #ports = new Map<Service, number>();
   readonly #held = new Map<string, () => void>();
@@ -82,6 +84,7 @@ export class FakeGateway {
   /** (Re)opens a listener, on its previous port if it had one. */
   async startListener(s: Service): Promise<void> {
     const srv = createServer((req, res) => this.#handle(s, req, res));
+    srv.on('connection', () => this.connections[s]++);
     const wss = new WebSocketServer({ noServer: true });
     srv.on('upgrade', (req, socket, head) => {
       if (this.mode[s] === '5xx') {
