@@ -130,8 +130,12 @@ export function brokerLaunchSpec(dir: string, libs: string, jit: StartOptions['j
   return {
     cmd: 'java',
     args: [
-      '-Xms256m', '-Xmx512m',
-      '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35',
+      // G1 with its default pause goal and a fixed heap: with MaxGCPauseMillis=20 it kept the young generation at
+      // ~14 MB and paused 14-25 times a minute at 1,000 msgs/s (17-20 ms each, up to 63 ms on a loaded machine), which
+      // alone reached the end-to-end p99; this pauses 2-5 times a minute (docs/BENCHMARKS.md, "End-to-end latency").
+      // ParallelGC paused as rarely but promotes steadily toward a stop-the-world full collection.
+      '-Xms512m', '-Xmx512m', '-XX:+UseG1GC',
+      `-Xlog:gc:file=${join(dir, 'logs', 'gc.log')}:time,uptime:filecount=2,filesize=20M`,
       ...quick,
       '-Djava.awt.headless=true',
       `-Dkafka.logs.dir=${join(dir, 'logs')}`,
@@ -144,7 +148,7 @@ export function brokerLaunchSpec(dir: string, libs: string, jit: StartOptions['j
   };
 }
 
-/** Log files of a broker folder, for failure messages. */
+/** Log files of a broker folder, for failure messages (GC pauses are in `logs/gc.log`). */
 export function brokerLogFiles(dir: string): string[] {
   return [join(dir, 'logs', 'stdout.log'), join(dir, 'logs', 'server.log')];
 }
