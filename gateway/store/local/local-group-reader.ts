@@ -31,7 +31,7 @@ export class LocalGroupReader implements GroupReader {
     let out = this.#take(max);
     if (out.length > 0) return out;
     // Our view of other processes' appends may be stale: look once before deciding to wait.
-    this.#log.refresh();
+    this.#log.refresh(waitMs > 0);
     out = this.#take(max);
     if (out.length > 0 || waitMs <= 0) return out;
 

@@ -16,6 +16,10 @@ export interface TopicLog {
   latest(p: number): number;
   /** Pushes onto `out` up to `max` messages of partition `p` with offset >= `from`, in offset order. */
   read(p: number, from: number, max: number, out: StoredMessage[]): void;
-  /** Brings oldest()/latest() up to date with writes of other processes; a no-op where there are none. */
-  refresh(): void;
+  /**
+   * Brings oldest()/latest() up to date with writes of other processes; a no-op where there are none.
+   * `beforeWait`: the caller waits for new messages if there are none, so the store may skip a look it made a
+   * moment ago (its own wake-ups of waiting fetches cover that moment).
+   */
+  refresh(beforeWait: boolean): void;
 }

@@ -28,8 +28,14 @@ export class ChangePoller {
   /**
    * Reloads `topic`'s offsets if another process committed since it last looked; true when it grew.
    * The version is read before the offsets, so a commit landing in between is caught by the next check.
+   * `maxAgeMs`: skip the look (false) if the topic was looked at less than this long ago. A look is a read
+   * transaction (~15 µs here), and a live reader's fetch looks once per delivery before it waits; a fetch that
+   * waits is looked after within the poll interval anyway.
    */
-  refresh(topic: SqliteTopic): boolean {
+  refresh(topic: SqliteTopic, maxAgeMs = 0): boolean {
+    const now = performance.now();
+    if (now - topic.lookedAt < maxAgeMs) return false;
+    topic.lookedAt = now;
     const version = this.#dataVersion();
     if (version === topic.seenVersion) return false;
     return topic.load(version);

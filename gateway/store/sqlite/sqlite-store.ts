@@ -230,8 +230,9 @@ export class SqliteStore implements Store {
       { id, name, partitions, rotationStart: Math.floor(this.#opts.random() * partitions) },
       this.#stmts,
       {
-        refresh: (t) => {
-          if (!this.#closed) this.#poller.refresh(t);
+        // A fetch about to wait is woken by the poller within pollIntervalMs of another process's append anyway.
+        refresh: (t, beforeWait) => {
+          if (!this.#closed) this.#poller.refresh(t, beforeWait ? this.#opts.pollIntervalMs : 0);
         },
         onFirstWaiter: (t) => this.#poller.watch(t),
       },

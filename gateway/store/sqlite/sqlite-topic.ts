@@ -16,15 +16,17 @@ export class SqliteTopic implements TopicLog {
   readonly recent: RecentMessages;
   /** `PRAGMA data_version` when the offsets were last loaded; another process's commit changes it. */
   seenVersion = -1;
+  /** performance.now() of the last check of `PRAGMA data_version` for this topic (ChangePoller.refresh). */
+  lookedAt = -Infinity;
   readonly #stmts: SqliteStatements;
-  readonly #refresh: (topic: SqliteTopic) => void;
+  readonly #refresh: (topic: SqliteTopic, beforeWait: boolean) => void;
   readonly #oldest: number[];
   readonly #latest: number[];
 
   constructor(
     row: { id: number; name: string; partitions: number; rotationStart: number },
     stmts: SqliteStatements,
-    hooks: { refresh(topic: SqliteTopic): void; onFirstWaiter(topic: SqliteTopic): void },
+    hooks: { refresh(topic: SqliteTopic, beforeWait: boolean): void; onFirstWaiter(topic: SqliteTopic): void },
   ) {
     this.id = row.id;
     this.name = row.name;
@@ -53,8 +55,8 @@ export class SqliteTopic implements TopicLog {
       out.push({ partition: p, offset, key, tag, value, timestamp });
   }
 
-  refresh(): void {
-    this.#refresh(this);
+  refresh(beforeWait: boolean): void {
+    this.#refresh(this, beforeWait);
   }
 
   /** Loads the partitions rows; true when some partition got new messages. */
