@@ -258,11 +258,14 @@ export class FrontConnection implements RequestEvents, BodyFlow, ResponseOwner {
     }
   };
 
-  /** The client closed its side: as node:http does, a request still in flight is abandoned (the client is gone). */
+  /**
+   * The client closed its side: as node:http does, a request still in flight is abandoned (the client is gone). A
+   * connection a response already ended is left to close itself (a second `end()` only builds an error, with its stack).
+   */
   readonly #onEnd = (): void => {
     const err = this.#parser.finish();
     if (err || this.#messageStart !== 0 || this.#serving !== undefined) this.socket.destroy();
-    else this.socket.end();
+    else if (!this.socket.writableEnded) this.socket.end();
   };
 
   #parseFailed(err: ParseFailure): void {
