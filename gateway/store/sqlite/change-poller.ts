@@ -55,7 +55,7 @@ export class ChangePoller {
         this.#watched.delete(topic);
         continue;
       }
-      if (this.refresh(topic)) topic.waiters.wakeAll();
+      this.refresh(topic); // a topic that grew wakes its waiters (SqliteTopic.load)
     }
     if (this.#watched.size > 0 && !this.#stopped) this.#schedule();
   };

@@ -59,10 +59,16 @@ export class SqliteTopic implements TopicLog {
     this.#refresh(this, beforeWait);
   }
 
-  /** Loads the partitions rows; true when some partition got new messages. */
+  /**
+   * Loads the partitions rows; true when some partition got new messages. Then it also wakes the waiting fetches:
+   * whichever look saw another process's appends (a fetch, a reader opening, the poller), the version is seen and
+   * the poller will not report them again.
+   */
   load(version: number): boolean {
     this.seenVersion = version;
-    return this.apply(this.#stmts.partitionsOf.all(this.id));
+    const grew = this.apply(this.#stmts.partitionsOf.all(this.id));
+    if (grew) this.waiters.wakeAll();
+    return grew;
   }
 
   /** Takes offsets read from the database; true when some partition got new messages. */
