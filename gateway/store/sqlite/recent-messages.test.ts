@@ -133,4 +133,19 @@ describe('SqliteStore > recent messages for live readers', () => {
     await store.append('t', [{ value: Buffer.from('later2') }]);
     assert.deepEqual((await reader.fetch(100, 0)).map((m) => m.value.toString()), ['later', 'later2']);
   });
+
+  it('a topic whose last reader closed holds nothing (the request bodies go)', async () => {
+    const store = tmp.open();
+    await store.createTopic('t', { partitions: 1 });
+    const reader = await store.openReader('t', 'g', { reset: 'oldest' });
+    const fetching = reader.fetch(10, 5000);
+    const value = Buffer.from('held while a reader lives');
+    await store.append('t', [{ value }]);
+    assert.equal((await fetching)[0]!.value, value, 'served from memory');
+    await reader.close();
+    const later = await store.openReader('t', 'g2', { reset: 'oldest' });
+    const [again] = await later.fetch(10, 0);
+    assert.equal(again!.value.toString(), value.toString());
+    assert.notEqual(again!.value, value, 'read from the database: the cache let the body go');
+  });
 });

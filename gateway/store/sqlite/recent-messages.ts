@@ -27,7 +27,8 @@ interface PartitionTail {
  * committed, and only as one run of consecutive offsets per partition. An offset out of line (another process
  * appended in between) starts the run afresh, and a read of anything not held goes to the database. Messages are
  * only kept while some fetch of the topic waits (a live reader); a commit with none waiting empties the partitions
- * it touched, so a topic without live readers holds nothing.
+ * it touched, and the close of the topic's last reader empties them all (no commit may come to do it), so a topic
+ * without readers holds nothing.
  */
 export class RecentMessages {
   readonly #tails: PartitionTail[];
@@ -59,6 +60,11 @@ export class RecentMessages {
   forget(p: number): void {
     const t = this.#tails[p]!;
     if (t.messages.length > 0) this.#empty(t);
+  }
+
+  /** Forgets every partition (the topic's last reader closed: what is held would only keep request bodies alive). */
+  forgetAll(): void {
+    for (const t of this.#tails) if (t.messages.length > 0) this.#empty(t);
   }
 
   /** Pushes onto `out` up to `max` held messages of partition `p` from offset `from` on; returns how many. */

@@ -157,9 +157,11 @@ export class SqliteStore implements Store {
         onClose: () => {
           this.#readers.delete(reader);
           this.#cursors.release(topic, groupId);
+          if (--t.readers === 0) t.recent.forgetAll();
         },
       });
       this.#readers.add(reader);
+      t.readers++;
       return reader;
     });
   }

@@ -14,6 +14,8 @@ export class SqliteTopic implements TopicLog {
   readonly unkeyed: RoundRobinPartitioner;
   /** What this process just committed, for live readers (see RecentMessages). */
   readonly recent: RecentMessages;
+  /** Readers of this process open on the topic; the last one to close empties `recent`. */
+  readers = 0;
   /** `PRAGMA data_version` when the offsets were last loaded; another process's commit changes it. */
   seenVersion = -1;
   /** performance.now() of the last check of `PRAGMA data_version` for this topic (ChangePoller.refresh). */
