@@ -67,7 +67,7 @@ type Cpu = Record<string, number>;
 
 const line = (id: string, r: MixedResult, load: number, cpu: Cpu): string =>
   `${id.padEnd(28)} e2e p50 ${fmt(r.e2e.p50, 2)} p99 ${fmt(r.e2e.p99, 2)} p999 ${fmt(r.e2e.p999, 2)} max ${fmt(r.e2e.max, 1)} ms | ` +
-  `pub p50 ${fmt(r.pub.p50, 2)} p99 ${fmt(r.pub.p99, 2)} | delivered ${r.received}/${r.published} dup ${r.duplicates} err ${r.pubErrors} | ` +
+  `pub p50 ${fmt(r.pub.p50, 2)} p99 ${fmt(r.pub.p99, 2)} | delivered ${r.received}/${r.published} dup ${r.duplicates} err ${r.pubErrors} sub err ${r.subErrors} | ` +
   `gen delay p99 ${fmt(r.generator.publisher.p99, 1)}/${fmt(r.generator.subscriber.p99, 1)} | load ${fmt(load, 2)} | ` +
   `CPU µs/msg ${Object.entries(cpu).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`;
 

@@ -188,7 +188,7 @@ async function wsAndMixed(o: BenchOptions, stack: Stack, ws: WsRow[], mixed: Mix
       skipWarm: true,
       onSample: (id, r, res) => {
         rows.get(id)!.results.push(res);
-        log(`  r${r} ${id}: e2e p50 ${fmt(res.e2e.p50, 2)} p99 ${fmt(res.e2e.p99, 2)} p999 ${fmt(res.e2e.p999, 2)} ms, lost ${res.lost}, pub errors ${res.pubErrors}`);
+        log(`  r${r} ${id}: e2e p50 ${fmt(res.e2e.p50, 2)} p99 ${fmt(res.e2e.p99, 2)} p999 ${fmt(res.e2e.p999, 2)} ms, lost ${res.lost}, pub errors ${res.pubErrors}, sub errors ${res.subErrors}`);
       },
       onError: (id, r, e) => rows.get(id)!.errors.push(`round ${r}: ${e instanceof Error ? e.message : String(e)}`),
     });

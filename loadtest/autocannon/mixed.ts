@@ -50,12 +50,12 @@ async function main(): Promise<void> {
   });
   const f = (n: number): string => n.toFixed(2);
   process.stdout.write(
-    `mixed ${r.offeredRate} msgs/s offered: published ${r.published}/${r.sent} (errors ${r.pubErrors}), delivered ${r.received}, ` +
+    `mixed ${r.offeredRate} msgs/s offered: published ${r.published}/${r.sent} (errors ${r.pubErrors}), delivered ${r.received} (subscribe errors ${r.subErrors}), ` +
       `lost ${r.lost}, duplicates ${r.duplicates}; end-to-end p50 ${f(r.e2e.p50)} / p99 ${f(r.e2e.p99)} / p99.9 ${f(r.e2e.p999)} / ` +
       `max ${f(r.e2e.max)} ms; publish p50 ${f(r.pub.p50)} / p99 ${f(r.pub.p99)} ms; generator event-loop delay p99 ` +
       `${f(r.generator.publisher.p99)} (publisher) / ${f(r.generator.subscriber.p99)} (subscriber) ms\n${JSON.stringify({ scenario: 'mixed', topic, ...r })}\n`,
   );
-  if (r.pubErrors || r.lost) process.exitCode = 1;
+  if (r.pubErrors || r.subErrors || r.lost) process.exitCode = 1;
 }
 
 main().catch((e: unknown) => {

@@ -34,6 +34,7 @@ describe('loadtest > mixed scenario (publisher and subscriber processes)', () =>
       assert.equal(r.sent, 200);
       assert.equal(r.pubErrors, 0, r.firstPubError);
       assert.equal(r.published, 200);
+      assert.equal(r.subErrors, 0, r.firstSubError);
       assert.deepEqual([r.received, r.lost, r.duplicates], [200, 0, 0]);
       assert.ok(r.e2e.p50 > 0 && r.e2e.p50 <= r.e2e.p99 && r.e2e.p99 <= r.e2e.max, JSON.stringify(r.e2e));
       assert.ok(r.pub.p50 > 0, JSON.stringify(r.pub));
@@ -41,4 +42,12 @@ describe('loadtest > mixed scenario (publisher and subscriber processes)', () =>
       assert.equal(r.storedToReceived !== undefined, mode === 'ws', 'only WebSocket frames carry the store timestamp');
     });
   }
+
+  it('a subscribe the gateway refuses is counted, not just retried in silence', async () => {
+    const r = await runMixed({ ...options('chunked'), subkey: 'wrong', drainMs: 300 });
+    assert.equal(r.published, 200);
+    assert.equal(r.received, 0);
+    assert.ok(r.subErrors > 0, `subErrors ${r.subErrors}`);
+    assert.match(r.firstSubError ?? '', /^subscribe 401$/);
+  });
 });

@@ -53,6 +53,9 @@ export interface MixedResult {
   published: number;
   pubErrors: number;
   firstPubError?: string;
+  /** Subscribe requests that failed (status other than 200/204, broken connection); they are retried. */
+  subErrors: number;
+  firstSubError?: string;
   received: number;
   duplicates: number;
   lost: number;
@@ -103,6 +106,8 @@ export async function runMixed(o: MixedOptions): Promise<MixedResult> {
       published: pr.published,
       pubErrors: pr.pubErrors,
       firstPubError: pr.firstPubError,
+      subErrors: sr.errors,
+      ...(sr.firstError !== undefined ? { firstSubError: sr.firstError } : {}),
       received: sr.received,
       duplicates: sr.duplicates,
       lost: Math.max(0, pr.published - sr.received),

@@ -39,6 +39,9 @@ export interface SubscriberResult {
   storedToReceived: number[];
   /** With `slowMs`: [send stamp (wall-clock ms), end-to-end ms] of each slower delivery (at most 5,000). */
   slow?: [number, number][];
+  /** Subscribe requests (or WebSockets) that failed: a status other than 200/204, a broken connection. Retried. */
+  errors: number;
+  firstError?: string;
 }
 
 const STAMP = /"t":([\d.]+),"i":(-?\d+)/;
@@ -55,6 +58,8 @@ export class MixedSubscriber {
   readonly #loops: Promise<void>[] = [];
   readonly #sockets: WebSocket[] = [];
   #duplicates = 0;
+  #errors = 0;
+  #firstError: string | undefined;
   /** Messages stamped before this are left over from an earlier run on a reused topic (Kafka keeps topics). */
   readonly #since = nowMs();
 
@@ -85,7 +90,15 @@ export class MixedSubscriber {
       e2e: this.#e2e.sort((a, b) => a - b),
       storedToReceived: this.#storedToReceived.sort((a, b) => a - b),
       ...(this.#o.slowMs !== undefined ? { slow: this.#slow } : {}),
+      errors: this.#errors,
+      ...(this.#firstError !== undefined ? { firstError: this.#firstError } : {}),
     };
+  }
+
+  /** A failed subscribe is retried, so it shows only as latency unless it is counted here. */
+  #failed(what: string): void {
+    this.#errors++;
+    this.#firstError ??= what;
   }
 
   #onMessage(text: string, at = nowMs()): void {
@@ -115,10 +128,16 @@ export class MixedSubscriber {
       this.#sockets.push(ws);
       // JSON frame {"partition":…,"value":"{\"t\":…,\"i\":…}",…}: unescape the embedded quotes first.
       ws.on('message', (d: Buffer) => this.#onMessage(d.toString().replace(/\\"/g, '"')));
+      ws.on('close', (code) => {
+        if (!this.#stop.signal.aborted) this.#failed(`websocket closed by the server (${code})`);
+      });
       opened.push(
         new Promise((resolve, reject) => {
           ws.once('open', () => resolve());
-          ws.on('error', (e) => reject(e));
+          ws.on('error', (e) => {
+            this.#failed(`websocket: ${e.message}`);
+            reject(e);
+          });
         }),
       );
     }
@@ -140,9 +159,14 @@ export class MixedSubscriber {
           const records = chunked ? this.#recordReader() : undefined;
           const status = await getter.get(path, records ?? ((piece) => body.push(piece)));
           if (status === 200 && !chunked) this.#onMessage(Buffer.concat(body).toString());
-          if (status !== 200 && status !== 204) await sleep(100);
-        } catch {
-          if (!signal.aborted) await sleep(100);
+          if (status !== 200 && status !== 204) {
+            this.#failed(`subscribe ${status}`);
+            await sleep(100);
+          }
+        } catch (e) {
+          if (signal.aborted) continue;
+          this.#failed(`subscribe: ${e instanceof Error ? e.message : String(e)}`);
+          await sleep(100);
         }
       }
     };

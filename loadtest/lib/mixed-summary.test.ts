@@ -9,6 +9,7 @@ const round = (p99: number, extra: Partial<MixedResult> = {}): MixedResult => ({
   sent: 5000,
   published: 5000,
   pubErrors: 0,
+  subErrors: 0,
   received: 5000,
   duplicates: 0,
   lost: 0,
@@ -29,11 +30,13 @@ describe('mixed-summary', () => {
   });
 
   it('sums the counts, so one round that lost a message shows', () => {
-    const m = summariseMixed([round(10), round(11, { lost: 2, received: 4998, pubErrors: 1, firstPubError: 'publish 503' }), round(12)]);
+    const m = summariseMixed([round(10), round(11, { lost: 2, received: 4998, pubErrors: 1, firstPubError: 'publish 503', subErrors: 3, firstSubError: 'subscribe 503' }), round(12)]);
     assert.equal(m.lost, 2);
     assert.equal(m.received, 14_998);
     assert.equal(m.published, 15_000);
     assert.equal(m.pubErrors, 1);
+    assert.equal(m.subErrors, 3);
+    assert.equal(m.firstSubError, 'subscribe 503');
     assert.equal(m.firstPubError, 'publish 503');
   });
 });

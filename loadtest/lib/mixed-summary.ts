@@ -21,6 +21,8 @@ export interface MixedSummary {
   duplicates: number;
   pubErrors: number;
   firstPubError?: string;
+  subErrors: number;
+  firstSubError?: string;
   /** Median event-loop delay p99 of the generator processes, ms. */
   generatorDelay: { publisher: number; subscriber: number };
 }
@@ -30,6 +32,7 @@ export function summariseMixed(results: readonly MixedResult[]): MixedSummary {
   const sum = (pick: (r: MixedResult) => number): number => results.reduce((a, r) => a + pick(r), 0);
   const p99PerRound = results.map((r) => r.e2e.p99);
   const firstPubError = results.find((r) => r.firstPubError)?.firstPubError;
+  const firstSubError = results.find((r) => r.firstSubError)?.firstSubError;
   return {
     rounds: results.length,
     p99PerRound,
@@ -45,6 +48,8 @@ export function summariseMixed(results: readonly MixedResult[]): MixedSummary {
     duplicates: sum((r) => r.duplicates),
     pubErrors: sum((r) => r.pubErrors),
     ...(firstPubError ? { firstPubError } : {}),
+    subErrors: sum((r) => r.subErrors),
+    ...(firstSubError ? { firstSubError } : {}),
     generatorDelay: { publisher: med((r) => r.generator.publisher.p99), subscriber: med((r) => r.generator.subscriber.p99) },
   };
 }
