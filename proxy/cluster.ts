@@ -62,6 +62,8 @@ export async function runProxy(o: RunProxyOptions): Promise<RunningProxy> {
   let cfg = resolveProxyConfig(opts);
   if (cfg.workers === 0) return runInline(o, opts, log);
 
+  // Fixed at the first fork (node:cluster reads it once); a reload cannot change it.
+  cluster.schedulingPolicy = cfg.accept === 'workers' ? cluster.SCHED_NONE : cluster.SCHED_RR;
   const live = new Set<Worker>();
   let stopping: Promise<void> | undefined;
   let readyCount = 0;

@@ -33,5 +33,6 @@ describe('resolveProxyConfig', () => {
     assert.throws(() => resolveProxyConfig({ listeners: [{ port: 80 }, { port: 80 }] }), /duplicate/);
     assert.throws(() => resolveProxyConfig({ rateLimit: { perApp: { requestsPerSec: -1 } } }), /rateLimit\.perApp\.requestsPerSec/);
     assert.throws(() => resolveProxyConfig({ health: { baseEjectionMs: 1000, maxEjectionMs: 10 } }), /maxEjectionMs/);
+    assert.throws(() => resolveProxyConfig({ accept: 'kernel' as never }), /accept/);
   });
 });
