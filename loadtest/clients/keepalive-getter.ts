@@ -5,8 +5,8 @@
 // parser (llhttp in WebAssembly) and the body's async iteration around a recv per chunk; a generator must cost far
 // less than the server it loads (see keepalive-poster.ts for the publisher's side of the same choice).
 import net from 'node:net';
+import { HEAD_END, rawHttp1Target } from './raw-http1-target.js';
 
-const HEAD_END = Buffer.from('\r\n\r\n');
 const CRLF = Buffer.from('\r\n');
 
 type Framing = { kind: 'length'; left: number } | { kind: 'chunk-size' } | { kind: 'chunk-data'; left: number } | { kind: 'chunk-end' } | { kind: 'trailer' };
@@ -124,10 +124,7 @@ export class KeepaliveGetter {
 
   /** `headers`: extra request header fields. */
   constructor(url: string, headers: Record<string, string>) {
-    const u = new URL(url);
-    this.#host = u.hostname;
-    this.#port = Number(u.port || 80);
-    this.#headers = `Host: ${u.host}\r\n` + Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    ({ host: this.#host, port: this.#port, headerLines: this.#headers } = rawHttp1Target(url, headers));
   }
 
   /** Sends `GET path`; `onBody` gets each piece of the body as it is read; resolves with the status once it ended. */

@@ -6,6 +6,7 @@
 // under contention the generator fell behind and its own queueing became most of the "publish" tail (p99 0.2–0.7 s
 // against 2–18 ms through this transport in the same minute). A generator must cost far less than the server it loads.
 import net from 'node:net';
+import { HEAD_END, rawHttp1Target } from './raw-http1-target.js';
 
 export interface PostResponse {
   status: number;
@@ -19,7 +20,6 @@ interface Pending {
   reject(e: Error): void;
 }
 
-const HEAD_END = Buffer.from('\r\n\r\n');
 const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*(\d+)/i;
 const CHUNKED = /\r\ntransfer-encoding:[ \t]*chunked/i;
 
@@ -93,10 +93,7 @@ export class KeepalivePoster {
 
   /** `headers`: extra request header lines, each ending in CRLF. */
   constructor(url: string, headers: Record<string, string>, maxConnections: number) {
-    const u = new URL(url);
-    this.#host = u.hostname;
-    this.#port = Number(u.port || 80);
-    this.#headers = `Host: ${u.host}\r\n` + Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    ({ host: this.#host, port: this.#port, headerLines: this.#headers } = rawHttp1Target(url, headers));
     this.#max = maxConnections;
   }
 
